@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Warnings are errors in CI (.ci/run passes -Xswiftc -warnings-as-errors); locally they stay warnings
+// so a half-finished edit still builds.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "p2pnet",
+    products: [
+        .executable(name: "p2p-registry", targets: ["p2p-registry"]),
+        .executable(name: "p2p-peer", targets: ["p2p-peer"]),
+        .library(name: "Sockets", targets: ["Sockets"]),
+    ],
+    targets: [
+        // C shims: system calls Glibc does not expose, and SHA-256 with the CPU's SHA instructions.
+        .target(name: "CSystemShims"),
+        .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
+
+        // Libraries, lowest first: Sockets knows nothing of P2P, Wire is pure bytes, Digest hashes.
+        .target(name: "Sockets", dependencies: ["CSystemShims"], swiftSettings: swift6),
+        .target(name: "Digest", dependencies: ["CSHA256"], swiftSettings: swift6),
+        .target(name: "Wire", swiftSettings: swift6),
+        // What the registry and every peer run on: framed connections, the human log, arguments.
+        .target(name: "NodeRuntime", dependencies: ["Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "Registry", dependencies: ["NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "Peer", dependencies: ["NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+
+        // Thin executables.
+        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Sockets"], swiftSettings: swift6),
+        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Sockets"], swiftSettings: swift6),
+
+        // libFuzzer entry points (built with -DFUZZING by .ci/fuzz; a stub otherwise).
+        .executableTarget(name: "fuzz-frames", dependencies: ["Wire"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-http", dependencies: ["Wire"], swiftSettings: swift6),
+
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
+        .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
+        .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
+        .testTarget(name: "NetworkTests", dependencies: ["Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+    ]
+)

@@ -1,0 +1,197 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystemShims
+import Synchronization
+
+/// A TCP socket. Every descriptor is close-on-exec and non-blocking; the methods wait with
+/// poll(2) up to a `Deadline`, so no thread blocks without a bound it chose.
+///
+/// Ownership: one thread reads, any thread may write (callers serialise writes of one message),
+/// and any thread may call `shutdown()` to wake a blocked reader or `accept`. The descriptor is
+/// closed exactly once: by `close()` or, failing that, when the last reference goes away.
+public final class Socket: Sendable {
+    private let descriptor: Atomic<Int32>
+    private let wasShutDown = Atomic<Bool>(false)
+
+    init(descriptor: Int32) {
+        self.descriptor = Atomic(descriptor)
+    }
+
+    deinit { close() }
+
+    /// The descriptor, or -1 once closed.
+    public var fileDescriptor: Int32 { descriptor.load(ordering: .acquiring) }
+    public var isShutDown: Bool { wasShutDown.load(ordering: .acquiring) }
+
+    // MARK: Opening
+
+    private static func open(family: Int32) throws(SocketError) -> Socket {
+        let fd = try Posix.call("socket") {
+            Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        }
+        return Socket(descriptor: fd)
+    }
+
+    /// Listens on `host:port`; port 0 lets the kernel pick a free one (see `localAddress`).
+    /// SO_REUSEADDR so a restarted process can take its port back at once; never SO_REUSEPORT,
+    /// which would let two processes share a port silently.
+    public static func listen(host: String, port: UInt16, backlog: Int32 = 1024) throws(SocketError) -> Socket {
+        let address = try SocketAddress(host: host, port: port)
+        let socket = try open(family: address.family)
+        var one: Int32 = 1
+        try Posix.call("setsockopt(SO_REUSEADDR)") {
+            setsockopt(socket.fileDescriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        try Posix.call("bind(\(address))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+        try Posix.call("listen(\(address))") { Glibc.listen(socket.fileDescriptor, backlog) }
+        return socket
+    }
+
+    /// Connects within `timeout`.
+    public static func connect(to address: SocketAddress, timeout: Duration) throws(SocketError) -> Socket {
+        let socket = try open(family: address.family)
+        let started = try Posix.callNonBlocking("connect(\(address))") {
+            address.withSockaddr { Glibc.connect(socket.fileDescriptor, $0, $1) }
+        }
+        if started == nil {
+            guard try socket.wait(for: Int16(POLLOUT), until: .after(timeout)) else {
+                throw .timedOut("connect(\(address))")
+            }
+            var code: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            try Posix.call("getsockopt(SO_ERROR)") { getsockopt(socket.fileDescriptor, SOL_SOCKET, SO_ERROR, &code, &length) }
+            if code != 0 { throw .system(call: "connect(\(address))", errno: code) }
+        }
+        socket.setNoDelay()
+        return socket
+    }
+
+    public static func connect(host: String, port: UInt16, timeout: Duration) throws(SocketError) -> Socket {
+        try connect(to: SocketAddress(host: host, port: port), timeout: timeout)
+    }
+
+    /// Waits for and accepts one connection. Throws `.shutDown` once `shutdown()` was called.
+    public func accept(until deadline: Deadline = .never) throws(SocketError) -> Socket {
+        while true {
+            if isShutDown { throw .shutDown }
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = try Posix.callNonBlocking("accept") {
+                withUnsafeMutablePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        p2p_accept_cloexec_nonblock(fileDescriptor, $0, &length)
+                    }
+                }
+            }
+            if let fd {
+                let accepted = Socket(descriptor: fd)
+                accepted.setNoDelay()
+                return accepted
+            }
+            guard try wait(for: Int16(POLLIN), until: deadline) else { throw .timedOut("accept") }
+        }
+    }
+
+    // MARK: Reading and writing
+
+    /// Reads what is available, waiting until `deadline`. Returns 0 at end of stream.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws(SocketError) -> Int {
+        while true {
+            if let count = try Posix.callNonBlocking("recv", { recv(fileDescriptor, buffer.baseAddress, buffer.count, 0) }) {
+                return count
+            }
+            guard try wait(for: Int16(POLLIN), until: deadline) else { throw .timedOut("read") }
+        }
+    }
+
+    /// Writes every byte, waiting for room until `deadline`.
+    public func write(_ bytes: UnsafeRawBufferPointer, until deadline: Deadline) throws(SocketError) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = try Posix.callNonBlocking("send") {
+                send(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if let sent { offset += sent; continue }
+            guard try wait(for: Int16(POLLOUT), until: deadline) else { throw .timedOut("write") }
+        }
+    }
+
+    public func write(_ bytes: [UInt8], until deadline: Deadline) throws(SocketError) {
+        var failure: SocketError?
+        bytes.withUnsafeBytes { raw in
+            do throws(SocketError) { try write(raw, until: deadline) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Sends `count` bytes of the file `fileDescriptor` from `offset` with sendfile(2), so the
+    /// bytes never pass through user space. `stall` bounds each wait for room, not the whole copy.
+    /// `progress` is told the bytes sent so far.
+    public func sendFile(from file: Int32, offset: Int64, count: Int64, stall: Duration,
+                         progress: (Int64) -> Void = { _ in }) throws(SocketError) {
+        var position = off_t(offset)
+        var left = count
+        while left > 0 {
+            let chunk = Int(min(left, 1 << 30))
+            let sent = try Posix.callNonBlocking("sendfile") { Glibc.sendfile(fileDescriptor, file, &position, chunk) }
+            if let sent {
+                if sent == 0 { throw .endOfStream(received: Int(count - left)) }  // the file shrank
+                left -= Int64(sent)
+                progress(count - left)
+                continue
+            }
+            guard try wait(for: Int16(POLLOUT), until: .after(stall)) else { throw .timedOut("sendfile") }
+        }
+    }
+
+    /// Waits until the socket is ready for `events`; false when the deadline passed first.
+    /// A hang-up or error counts as ready: the next call reports it.
+    public func wait(for events: Int16, until deadline: Deadline) throws(SocketError) -> Bool {
+        var entry = pollfd(fd: fileDescriptor, events: events, revents: 0)
+        while true {
+            if isShutDown { throw .shutDown }
+            let ready = try Posix.call("poll") { poll(&entry, 1, deadline.pollMilliseconds) }
+            if isShutDown { throw .shutDown }
+            if ready > 0 { return true }
+            if deadline.hasPassed { return false }
+        }
+    }
+
+    // MARK: Options and addresses
+
+    public func setNoDelay() {
+        var one: Int32 = 1
+        _ = setsockopt(fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    public var localAddress: SocketAddress? { address(getsockname) }
+    public var remoteAddress: SocketAddress? { address(getpeername) }
+
+    private func address(_ get: (Int32, UnsafeMutablePointer<sockaddr>, UnsafeMutablePointer<socklen_t>) -> Int32) -> SocketAddress? {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let result = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { get(fileDescriptor, $0, &length) }
+        }
+        return result == 0 ? SocketAddress(storage: storage, length: length) : nil
+    }
+
+    // MARK: Ending
+
+    /// Wakes every thread waiting on this socket (they throw `.shutDown`) and tells the other
+    /// side we are done. Safe from any thread, any number of times; the descriptor stays open
+    /// until `close()`, so no other thread can find its number reused.
+    public func shutdown() {
+        if wasShutDown.exchange(true, ordering: .acquiringAndReleasing) { return }
+        let fd = fileDescriptor
+        if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+    }
+
+    /// Closes the descriptor, exactly once however often it is called. Never retried on EINTR:
+    /// on Linux the descriptor is gone either way.
+    public func close() {
+        let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
+        if fd >= 0 { _ = Glibc.close(fd) }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Sockets
+import Testing
+
+/// A connected pair on loopback: the client side and the accepted server side.
+func connectedPair(host: String = "127.0.0.1") throws -> (client: Socket, server: Socket, listener: Socket) {
+    let listener = try Socket.listen(host: host, port: 0)
+    let port = try #require(listener.localAddress?.port)
+    let client = try Socket.connect(host: host, port: port, timeout: .seconds(5))
+    let server = try listener.accept(until: .after(.seconds(5)))
+    return (client, server, listener)
+}
+
+@Suite struct SocketTests {
+    @Test func roundTripOverIPv4() throws {
+        let (client, server, _) = try connectedPair()
+        try client.write(Array("hello\n".utf8), until: .after(.seconds(5)))
+        var reader = SocketReader(server)
+        let line = try reader.readLine(maxLength: 100, until: .after(.seconds(5)))
+        #expect(line.map { String(decoding: $0, as: UTF8.self) } == "hello")
+    }
+
+    @Test func roundTripOverIPv6() throws {
+        guard let listener = try? Socket.listen(host: "::1", port: 0) else { return }   // no IPv6 loopback here
+        let port = try #require(listener.localAddress?.port)
+        let client = try Socket.connect(host: "::1", port: port, timeout: .seconds(5))
+        let server = try listener.accept(until: .after(.seconds(5)))
+        try server.write([1, 2, 3], until: .after(.seconds(5)))
+        var reader = SocketReader(client)
+        #expect(try reader.read(exactly: 3, until: .after(.seconds(5))) == [1, 2, 3])
+        #expect(client.remoteAddress?.description == "[::1]:\(port)")
+    }
+
+    @Test func endOfStreamInTheMiddleOfAMessage() throws {
+        let (client, server, _) = try connectedPair()
+        try server.write([9, 9, 9], until: .after(.seconds(5)))
+        server.close()
+        var reader = SocketReader(client)
+        #expect(throws: SocketError.endOfStream(received: 3)) {
+            _ = try reader.read(exactly: 10, until: .after(.seconds(5)))
+        }
+    }
+
+    @Test func resetByThePeerIsADisconnect() throws {
+        let (client, server, _) = try connectedPair()
+        // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        setsockopt(server.fileDescriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        server.close()
+        var buffer = [UInt8](repeating: 0, count: 16)
+        do {
+            _ = try buffer.withUnsafeMutableBytes { try client.read(into: $0, until: .after(.seconds(5))) }
+            Issue.record("read after a reset should fail")
+        } catch let error as SocketError {
+            #expect(error.isDisconnect)
+            #expect(error == .system(call: "recv", errno: ECONNRESET))
+        }
+    }
+
+    @Test func aSilentPeerTimesOut() throws {
+        let (client, server, listener) = try connectedPair()
+        var reader = SocketReader(client)
+        #expect(throws: SocketError.timedOut("read")) {
+            _ = try reader.read(exactly: 1, until: .after(.milliseconds(50)))
+        }
+        withExtendedLifetime((server, listener)) {}   // open, but silent, all along
+    }
+
+    @Test func connectionRefusedCarriesTheCallAndErrno() throws {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        let port = try #require(listener.localAddress?.port)
+        listener.close()
+        do {
+            _ = try Socket.connect(host: "127.0.0.1", port: port, timeout: .seconds(5))
+            Issue.record("connect to a closed port should fail")
+        } catch {
+            #expect(error == .system(call: "connect(127.0.0.1:\(port))", errno: ECONNREFUSED))
+            #expect(error.description.contains("Connection refused"))
+        }
+    }
+
+    @Test func shutdownWakesABlockedAccept() throws {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        let outcome = Protected<SocketError?>(nil)
+        Threads.detach {
+            do throws(SocketError) { _ = try listener.accept() } catch { outcome.withLock(notify: true) { $0 = error } }
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        listener.shutdown()
+        let error = outcome.wait(until: .after(.seconds(10))) { $0 }
+        #expect(error == .shutDown)
+    }
+
+    @Test func aLineOverTheCapIsRefusedBeforeItEnds() throws {
+        let (client, server, _) = try connectedPair()
+        try client.write([UInt8](repeating: 65, count: 5000), until: .after(.seconds(5)))
+        var reader = SocketReader(server)
+        #expect(throws: SocketError.tooLong(limit: 1000)) {
+            _ = try reader.readLine(maxLength: 1000, until: .after(.seconds(5)))
+        }
+    }
+
+    @Test func sendFileCopiesTheRequestedRange() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sockets-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let bytes = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let path = folder.appendingPathComponent("data").path
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let (client, server, _) = try connectedPair()
+        Threads.detach { try? server.sendFile(from: fd, offset: 1000, count: 250_000, stall: .seconds(5)) }
+        var reader = SocketReader(client)
+        let received = try reader.read(exactly: 250_000, until: .after(.seconds(10)))
+        #expect(received == Array(bytes[1000..<251_000]))
+    }
+
+    @Test func closeIsIdempotent() throws {
+        let socket = try Socket.listen(host: "127.0.0.1", port: 0)
+        #expect(socket.fileDescriptor >= 0)
+        socket.close()
+        socket.close()
+        #expect(socket.fileDescriptor == -1)
+    }
+
+    @Test(arguments: ["localhost", "999.1.1.1", "", "::g", "1.2.3"])
+    func hostsMustBeLiterals(_ host: String) {
+        #expect(throws: SocketError.badAddress(host)) { _ = try SocketAddress(host: host, port: 1) }
+    }
+
+    @Test func protectedWaitTimesOutOrWakes() {
+        let flag = Protected(false)
+        #expect(flag.wait(until: .after(.milliseconds(20))) { $0 ? true : nil } == nil)
+        Threads.detach { flag.withLock(notify: true) { $0 = true } }
+        #expect(flag.wait(until: .after(.seconds(10))) { $0 ? true : nil } == true)
+    }
+}
