@@ -1,0 +1,52 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Sockets
+
+/// Waits for termination signals on a thread of our choosing: the signals are blocked in every
+/// thread (so call this before starting any) and taken with sigwait, which, unlike Dispatch
+/// signal sources on Linux, never loses one.
+public struct SignalWaiter: Sendable {
+    private let signals: [Int32]
+
+    public init(_ signals: Int32...) {
+        self.signals = signals
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// Blocks until one of the signals arrives; returns it.
+    public func wait() -> Int32 {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signal in signals { sigaddset(&set, signal) }
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+        return received
+    }
+}
+
+public func signalName(_ signal: Int32) -> String {
+    switch signal {
+    case SIGINT: return "SIGINT"
+    case SIGTERM: return "SIGTERM"
+    case SIGHUP: return "SIGHUP"
+    default: return "signal \(signal)"
+    }
+}
+
+/// Under a supervisor: exit as soon as stdin reaches end of file, so no child outlives the
+/// process that holds the other end of its stdin.
+public func exitWhenStandardInputCloses(_ cleanup: @escaping @Sendable () -> Void) {
+    Threads.detach(name: "stdin-watch") {
+        var byte: UInt8 = 0
+        while true {
+            let count = read(STDIN_FILENO, &byte, 1)
+            if count == 0 || (count < 0 && errno != EINTR) { break }
+        }
+        cleanup()
+        exit(ExitCode.success)
+    }
+}

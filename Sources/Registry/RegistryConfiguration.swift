@@ -1,0 +1,34 @@
+/// How the registry refers a new peer to peers already in the network.
+public enum ReferralPolicy: String, Sendable, CaseIterable {
+    /// Up to `neighbours` peers with the fewest links (ties: the earliest joined). The default:
+    /// it keeps degrees even, so no single peer's loss cuts the overlay.
+    case leastConnected = "least-connected"
+    /// Everyone to the first peer, as the origin did: a star that one failure breaks.
+    case first
+    /// Each peer to the one that joined just before it: a line, for experiments.
+    case chain
+    /// Up to `neighbours` peers chosen at random.
+    case random
+}
+
+public struct RegistryConfiguration: Sendable {
+    /// The address the registry binds (and the one peers are told about each other on).
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (see `Registry.port` once started).
+    public var port: UInt16 = 7000
+    public var maxPeers = 10
+    /// The join flag, compared ignoring case.
+    public var flag = "P2P"
+    public var referral = ReferralPolicy.leastConnected
+    /// Referrals given at join, and for a peer that lost links.
+    public var neighbours = 2
+    /// When set, the registry assigns each peer a port from this range, as the origin did;
+    /// otherwise each peer binds a free port and reports it.
+    public var peerPorts: ClosedRange<UInt16>?
+    /// A peer silent for this long is forgotten (peers send a heartbeat every 2 s).
+    public var leaseTimeout: Duration = .seconds(10)
+    /// A connection must present the preface and its join within this time.
+    public var handshakeTimeout: Duration = .seconds(5)
+
+    public init() {}
+}
