@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Warnings are errors in CI (.ci/run passes -Xswiftc -warnings-as-errors); locally they stay warnings
-// so a half-finished edit still builds.
-let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+// Swift 6 language mode (strict concurrency) everywhere, and no warnings: `swift test` and CI
+// fail on one, so none can pile up.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-warnings-as-errors"])]
 
 let package = Package(
     name: "p2pnet",

@@ -1,0 +1,178 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Digest
+import Sockets
+
+/// A peer's shared folder: which files it serves, which it already has, and their SHA-256s.
+///
+/// Served: regular, non-hidden files directly in the folder (flat), reached without leaving it
+/// (a symlink that leads out is not served), never `Downloads/` unless `shareDownloads`.
+/// Hashes are computed once per file and kept while its size, mtime and inode stay the same.
+public final class FileStore: Sendable {
+    public struct Entry: Sendable, Equatable {
+        public let name: String
+        public let path: String
+        public let size: UInt64
+        let identity: Identity
+    }
+
+    struct Identity: Sendable, Hashable {
+        let size: UInt64, inode: UInt64, seconds: Int, nanoseconds: Int
+    }
+
+    /// The folder, resolved (no symlinks), so containment checks compare real paths.
+    public let root: String
+    public let downloads: String
+    /// Where downloads are written until complete and verified: hidden, never in `Downloads/`.
+    public let partials: String
+    public let shareDownloads: Bool
+    private let hashes = Protected([String: (Identity, SHA256Digest)]())
+
+    public static let partialsFolder = ".p2p-partial"
+
+    public init(directory: String, shareDownloads: Bool) throws(StoreError) {
+        guard let resolved = FileStore.realPath(directory), FileStore.isDirectory(resolved) else {
+            throw .notAFolder(directory)
+        }
+        root = resolved
+        downloads = resolved + "/Downloads"
+        partials = resolved + "/" + FileStore.partialsFolder
+        self.shareDownloads = shareDownloads
+        for folder in [downloads, partials] where !FileStore.isDirectory(folder) {
+            if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+                throw .cannotCreate(folder, errno)
+            }
+        }
+    }
+
+    public enum StoreError: Error, CustomStringConvertible {
+        case notAFolder(String), cannotCreate(String, Int32)
+        public var description: String {
+            switch self {
+            case .notAFolder(let path): return "\(path) is not a folder"
+            case .cannotCreate(let path, let code): return "cannot create \(path): \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    /// Removes temporary files a crashed download left behind.
+    public func removeStalePartials() -> Int {
+        var removed = 0
+        for name in FileStore.names(in: partials) where unlink(partials + "/" + name) == 0 { removed += 1 }
+        return removed
+    }
+
+    // MARK: Names
+
+    /// A name a client may ask for: one path component, not hidden, no NUL, not too long.
+    public static func isServableName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 255 && !name.hasPrefix(".")
+            && !name.utf8.contains(UInt8(ascii: "/")) && !name.utf8.contains(0)
+    }
+
+    /// "f1" is the stem of "f1.txt"; a name without an extension finds files by stem.
+    static func stem(of name: String) -> Substring {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return Substring(name) }
+        return name[..<dot]
+    }
+
+    static func hasExtension(_ name: String) -> Bool { stem(of: name).count != name.count }
+
+    // MARK: Listing and lookup
+
+    /// The files this peer serves, sorted by name.
+    public func shared() -> [Entry] {
+        var entries = FileStore.names(in: root).compactMap { entry(named: $0, in: root) }
+        if shareDownloads {
+            let own = Set(entries.map(\.name))
+            entries += FileStore.names(in: downloads).filter { !own.contains($0) }.compactMap { entry(named: $0, in: downloads) }
+        }
+        return entries.sorted { $0.name < $1.name }
+    }
+
+    /// The file `name` as served: exact name only.
+    public func servable(_ name: String) -> Entry? {
+        guard FileStore.isServableName(name) else { return nil }
+        if let entry = entry(named: name, in: root) { return entry }
+        return shareDownloads ? entry(named: name, in: downloads) : nil
+    }
+
+    /// Served files matching a query: the exact name, or for a name without an extension every
+    /// file with that stem.
+    public func matches(_ query: String) -> [Entry] {
+        FileStore.match(query, in: shared())
+    }
+
+    /// Files this peer already has for `query`, shared or downloaded (the origin's "already exists").
+    public func localCopies(of query: String) -> [Entry] {
+        let downloaded = FileStore.names(in: downloads).compactMap { entry(named: $0, in: downloads) }
+        let all = FileStore.names(in: root).compactMap { entry(named: $0, in: root) } + downloaded
+        return FileStore.match(query, in: all)
+    }
+
+    static func match(_ query: String, in entries: [Entry]) -> [Entry] {
+        if let exact = entries.first(where: { $0.name == query }) { return [exact] }
+        guard !hasExtension(query) else { return [] }
+        return entries.filter { stem(of: $0.name) == query }
+    }
+
+    /// The SHA-256 of an entry, from the cache when the file has not changed.
+    public func digest(of entry: Entry) throws -> SHA256Digest {
+        if let (identity, digest) = hashes.withLock({ $0[entry.path] }), identity == entry.identity {
+            return digest
+        }
+        let digest = try SHA256.hash(fileAtPath: entry.path)
+        hashes.withLock { $0[entry.path] = (entry.identity, digest) }
+        return digest
+    }
+
+    /// Hashes every shared file (at start, off the network threads, so the first query for a
+    /// large file does not wait for it).
+    public func warmHashes() {
+        for entry in shared() { _ = try? digest(of: entry) }
+    }
+
+    // MARK: The file system, carefully
+
+    /// `folder/name` if it is a regular file whose real path lies directly in `folder`.
+    private func entry(named name: String, in folder: String) -> Entry? {
+        guard FileStore.isServableName(name) else { return nil }
+        let path = folder + "/" + name
+        guard let real = FileStore.realPath(path) else { return nil }
+        let realFolder = folder == root ? root : (FileStore.realPath(folder) ?? folder)
+        // Flat and contained: the resolved file must sit directly in the resolved folder.
+        guard real.hasPrefix(realFolder + "/"), !real.dropFirst(realFolder.count + 1).contains("/") else { return nil }
+        guard !real.dropFirst(realFolder.count + 1).hasPrefix(".") else { return nil }
+        var info = stat()
+        guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        let identity = Identity(size: UInt64(info.st_size), inode: UInt64(info.st_ino),
+                                seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
+        return Entry(name: name, path: real, size: UInt64(info.st_size), identity: identity)
+    }
+
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// The names in a folder, without "." and "..".
+    static func names(in folder: String) -> [String] {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+}

@@ -1,0 +1,32 @@
+public struct PeerConfiguration: Sendable {
+    public var name: String
+    /// The shared folder; downloads go to its `Downloads/`.
+    public var directory: String
+    public var registryHost = "127.0.0.1"
+    public var registryPort: UInt16 = 7000
+    /// The join flag, presented to the registry and to neighbours.
+    public var flag = "P2P"
+    /// The address this peer binds and advertises (the registry's host by default).
+    public var host = "127.0.0.1"
+    /// Hops a query may travel.
+    public var ttl: UInt8 = 7
+    /// Links this peer restores after losing some.
+    public var neighbours = 2
+    /// How long a search waits for a first hit before it says "not found".
+    public var queryTimeout: Duration = .seconds(5)
+    /// Serve `Downloads/` too.
+    public var shareDownloads = false
+    public var heartbeatInterval: Duration = .seconds(2)
+    /// A link silent this long (it pings every `heartbeatInterval`) is dropped.
+    public var linkTimeout: Duration = .seconds(10)
+    /// A transfer that makes no progress for this long fails (and the next holder is tried).
+    public var stallTimeout: Duration = .seconds(10)
+
+    /// No query may be sent with a larger TTL, whatever a peer asks for.
+    public static let maxTTL: UInt8 = 16
+
+    public init(name: String, directory: String) {
+        self.name = name
+        self.directory = directory
+    }
+}

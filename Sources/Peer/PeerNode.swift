@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NodeRuntime
+import Sockets
+import Synchronization
+import Wire
+
+/// One peer of the network: it joins through the registry, keeps links to neighbours, answers
+/// queries and topology crawls, serves its files over HTTP, and downloads by flooding a query.
+///
+/// Threads: one accepts connections (overlay and HTTP share the port), one per connection
+/// reads it, one reads the registry session, one ticks (heartbeats, pings, link repair).
+public final class PeerNode: Sendable {
+    public let configuration: PeerConfiguration
+    public let store: FileStore
+    let listener: Protected<Socket>
+    let links = Protected(LinkTable())
+    let router = Protected(QueryRouter())
+    let registry = Protected<FrameConnection?>(nil)
+    let stopping = Atomic<Bool>(false)
+    /// When this peer last asked the registry for more neighbours.
+    let lastAskedForPeers = Protected<ContinuousClock.Instant?>(nil)
+    /// HTTP responses being sent now, to answer 503 past `maxUploads`.
+    let uploads = Atomic<Int>(0)
+    static let maxUploads = 32
+
+    public enum StartError: Error, CustomStringConvertible {
+        case refused(String)
+        case registryUnreachable(String)
+        case store(FileStore.StoreError)
+        case cannotListen(SocketError)
+
+        public var description: String {
+            switch self {
+            case .refused(let reason): return "the registry refused to admit this peer: \(reason)"
+            case .registryUnreachable(let detail): return "cannot reach the registry: \(detail); is p2p-registry running?"
+            case .store(let error): return "\(error)"
+            case .cannotListen(let error): return "cannot listen: \(error)"
+            }
+        }
+    }
+
+    public init(configuration: PeerConfiguration) throws(StartError) {
+        var configuration = configuration
+        configuration.ttl = min(configuration.ttl, PeerConfiguration.maxTTL)
+        self.configuration = configuration
+        do { store = try FileStore(directory: configuration.directory, shareDownloads: configuration.shareDownloads) }
+        catch { throw .store(error) }
+        do { listener = Protected(try Socket.listen(host: configuration.host, port: 0)) }
+        catch { throw .cannotListen(error) }
+    }
+
+    public var name: String { configuration.name }
+    public var port: UInt16 { listener.withLock { $0.localAddress?.port ?? 0 } }
+    public var address: PeerAddress { PeerAddress(name: name, host: configuration.host, port: port) }
+    public var neighbours: [PeerAddress] { links.withLock { $0.all.map(\.address) } }
+    public var isStopping: Bool { stopping.load(ordering: .acquiring) }
+    public var statistics: QueryStatistics {
+        router.withLock {
+            QueryStatistics(queriesReceived: $0.queriesReceived, duplicatesDropped: $0.duplicatesDropped,
+                            queriesSent: $0.queriesSent, hitsRouted: $0.hitsRouted)
+        }
+    }
+
+    /// Joins the network and links to the peers the registry named. Returns once joined and
+    /// every referral has been tried; the peer then runs on its own threads until `stop`.
+    public func start() throws(StartError) {
+        let stale = store.removeStalePartials()
+        if stale > 0 { Log.event("removed \(stale) unfinished download(s) left from an earlier run") }
+        let referrals = try joinRegistry(rejoining: false)
+        Threads.detach(name: "accept") { [self] in acceptLoop() }
+        Threads.detach(name: "registry") { [self] in followRegistry() }
+        Threads.detach(name: "tick") { [self] in tickLoop() }
+        Threads.detach(name: "hash") { [self] in store.warmHashes() }
+        connect(to: referrals)
+        sendHeartbeat()
+    }
+
+    /// Says bye to the neighbours and the registry, and closes every connection.
+    public func stop(reason: String = "stopped") {
+        if stopping.exchange(true, ordering: .acquiringAndReleasing) { return }
+        for link in links.withLock({ $0.removeAll() }) {
+            link.connection.sendQuietly(.bye(reason: reason))
+            link.connection.shutdown()
+        }
+        if let session = registry.withLock({ $0 }) {
+            session.sendQuietly(.bye(reason: reason))
+            session.shutdown()
+        }
+        listener.withLock { $0.shutdown() }
+        Log.event("stopped: said bye to neighbours and registry")
+    }
+
+    // MARK: Accepting
+
+    private func acceptLoop() {
+        while !isStopping {
+            // Re-read each time: the registry may have moved this peer to another port.
+            let socket = listener.snapshot
+            do {
+                let connection = try socket.accept()
+                if !Threads.detach(name: "conn", { [self] in serveConnection(connection) }) {
+                    connection.close()
+                }
+            } catch .shutDown {
+                if isStopping || listener.snapshot === socket { return }
+            } catch {
+                Log.event("accept failed: \(error); retrying")
+                _ = try? socket.wait(for: 0, until: .after(.milliseconds(100)))
+            }
+        }
+    }
+
+    /// Tells the overlay protocol from HTTP by the first bytes, as Gnutella 0.6 servents do.
+    private func serveConnection(_ socket: Socket) {
+        var reader = SocketReader(socket, chunk: 16 * 1024)
+        defer { socket.close() }
+        do {
+            let deadline = Deadline.after(.seconds(10))
+            while reader.buffered.count < Overlay.magic.count {
+                let sniffed = Array(reader.buffered)
+                if !sniffed.isEmpty && !Overlay.looksLikeOverlay(sniffed) { break }
+                guard try reader.fill(until: deadline) else { return }
+            }
+        } catch {
+            return   // said nothing in time, or went away
+        }
+        if Overlay.looksLikeOverlay(Array(reader.buffered.prefix(Overlay.magic.count))) {
+            serveOverlay(FrameConnection(socket, reader: reader))
+        } else {
+            serveHTTP(reader)
+        }
+    }
+
+    // MARK: Ticking
+
+    private func tickLoop() {
+        var beat: UInt64 = 0
+        while !isStopping {
+            sleep(for: configuration.heartbeatInterval)
+            if isStopping { return }
+            beat &+= 1
+            for link in links.withLock({ $0.all }) { link.send(.ping(beat)) }
+            sendHeartbeat()
+            restoreLinks(urgent: false)
+        }
+    }
+
+    func sleep(for duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        var left = timespec()
+        while nanosleep(&wait, &left) == -1 && errno == EINTR { wait = left }
+    }
+}

@@ -1,0 +1,78 @@
+import Sockets
+import Wire
+
+/// The flooding state of one peer: which query ids it has seen and where each came from (so a
+/// hit goes back along the reverse path), and the searches it started itself.
+struct QueryRouter: Sendable {
+    enum Route: Sendable, Equatable {
+        case mine
+        case link(String)
+    }
+
+    /// A holder that answered one of our searches.
+    struct Hit: Sendable, Equatable {
+        let holder: PeerAddress
+        let file: FileHit
+        let hops: Int
+    }
+
+    /// How many ids are remembered; the oldest are forgotten first. At thousands of queries a
+    /// second across the network this still outlives any query's TTL many times over.
+    static let memory = 16_384
+
+    private var routes: [QueryID: Route] = [:]
+    private var order: [QueryID] = []
+    private var oldest = 0
+    /// Hits per search of ours, in the order they arrived.
+    private(set) var searches: [QueryID: [Hit]] = [:]
+
+    // Counters, for `stats` and the tests that count messages per query.
+    private(set) var queriesReceived = 0
+    private(set) var duplicatesDropped = 0
+    private(set) var queriesSent = 0
+    private(set) var hitsRouted = 0
+
+    /// Records a query id. False if it was seen before (the query is then dropped).
+    mutating func remember(_ id: QueryID, route: Route) -> Bool {
+        guard routes[id] == nil else { return false }
+        routes[id] = route
+        if order.count < Self.memory {
+            order.append(id)
+        } else {
+            routes[order[oldest]] = nil
+            order[oldest] = id
+            oldest = (oldest + 1) % Self.memory
+        }
+        return true
+    }
+
+    func route(of id: QueryID) -> Route? { routes[id] }
+
+    mutating func received(duplicate: Bool) {
+        queriesReceived += 1
+        if duplicate { duplicatesDropped += 1 }
+    }
+
+    mutating func sent(queries count: Int) { queriesSent += count }
+    mutating func routedHit() { hitsRouted += 1 }
+
+    mutating func begin(_ id: QueryID) {
+        _ = remember(id, route: .mine)
+        searches[id] = []
+    }
+
+    mutating func deliver(_ id: QueryID, _ hits: [Hit]) {
+        guard searches[id] != nil else { return }   // a late hit for a search that ended
+        searches[id]!.append(contentsOf: hits)
+    }
+
+    mutating func end(_ id: QueryID) { searches[id] = nil }
+}
+
+/// Message counts of one peer since it started.
+public struct QueryStatistics: Sendable, Equatable, Codable {
+    public var queriesReceived: Int
+    public var duplicatesDropped: Int
+    public var queriesSent: Int
+    public var hitsRouted: Int
+}

@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Digest
+import NodeRuntime
+import Sockets
+import Wire
+
+/// What a download ended with; the fields of `p2pctl send --json` (SPEC.md).
+public struct DownloadResult: Sendable, Equatable, Codable {
+    public var ok: Bool
+    public var peer: String
+    /// The full file name (the query may have been only its stem).
+    public var file: String
+    public var bytes: UInt64
+    public var sha256: String
+    /// The holder's name, or "local" when this peer already had the file.
+    public var source: String
+    public var hops: Int
+    /// Where the file now lies.
+    public var path: String
+    public var ms: Int
+    public var error: String?
+
+    /// True when nothing was fetched because the file was already here.
+    public var alreadyHad: Bool { ok && source == "local" }
+}
+
+/// Routing queries and hits (flooding with a TTL, each id forwarded once, hits back along the
+/// reverse path), and the searches this peer starts.
+extension PeerNode {
+    func handleQuery(id: QueryID, ttl: UInt8, hops: UInt8, name query: String, from link: Link) {
+        let fresh = router.withLock { (router: inout QueryRouter) -> Bool in
+            let fresh = router.remember(id, route: .link(link.name))
+            router.received(duplicate: !fresh)
+            return fresh
+        }
+        guard fresh else { return }
+        let distance = hops &+ 1   // hops the query took to get here
+        let matches = store.matches(query)
+        if !matches.isEmpty {
+            let files = matches.compactMap { entry -> FileHit? in
+                guard let digest = try? store.digest(of: entry) else { return nil }
+                return FileHit(name: entry.name, size: entry.size, sha256: digest.bytes)
+            }
+            for frame in Frame.queryHits(id: id, holder: address, hops: distance, files: files) { link.send(frame) }
+            Log.event("query for \(WireLimits.clipped(query, to: 80)) from \(link.name): have \(files.map(\.name).joined(separator: ", "))")
+        }
+        let ttl = min(ttl, PeerConfiguration.maxTTL)
+        guard ttl > 1 else { return }
+        let others = links.withLock { $0.all }.filter { $0 !== link }
+        guard !others.isEmpty else { return }
+        let forward = Frame.query(id: id, ttl: ttl - 1, hops: distance, name: query)
+        let sent = others.filter { $0.send(forward) }.count
+        router.withLock { $0.sent(queries: sent) }
+        Log.event("query for \(WireLimits.clipped(query, to: 80)) forwarded from \(link.name) to \(others.map(\.name).joined(separator: ", ")) (ttl \(ttl - 1))")
+    }
+
+    func handleHit(id: QueryID, holder: PeerAddress, hops: UInt8, files: [FileHit], from link: Link) {
+        let route = router.withLock { $0.route(of: id) }
+        switch route {
+        case .mine:
+            let hits = files.map { QueryRouter.Hit(holder: holder, file: $0, hops: Int(hops)) }
+            router.withLock(notify: true) { $0.deliver(id, hits) }
+        case .link(let back):
+            guard let next = links.withLock({ $0.all.first { $0.name == back } }) else { return }
+            next.send(.queryHit(id: id, holder: holder, hops: hops, files: files))
+            router.withLock { $0.routedHit() }
+        case nil:
+            break   // forgotten or never seen: drop
+        }
+    }
+
+    /// Downloads `query` (a full name, or a stem) into `Downloads/`: floods a query, takes the
+    /// first holder that answers, and falls back to the next holders if a transfer fails.
+    public func download(_ query: String, progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadResult {
+        let started = ContinuousClock.now
+        var result = DownloadResult(ok: false, peer: name, file: query, bytes: 0, sha256: "", source: "",
+                                    hops: 0, path: "", ms: 0, error: nil)
+        func finish(_ error: String?) -> DownloadResult {
+            result.ok = error == nil
+            result.error = error
+            result.ms = Int((ContinuousClock.now - started) / .milliseconds(1))
+            return result
+        }
+        guard FileStore.isServableName(query) else {
+            return finish("'\(WireLimits.clipped(query, to: 80))' is not a file name (no '/', no leading '.', at most 255 bytes)")
+        }
+        // Already here, shared or downloaded: say so and fetch nothing (as the origin did).
+        let local = store.localCopies(of: query)
+        if local.count > 1 {
+            return finish("'\(query)' is ambiguous here: \(local.map(\.name).joined(separator: ", ")); type the full name")
+        }
+        if let have = local.first {
+            result.file = have.name
+            result.bytes = have.size
+            result.sha256 = (try? store.digest(of: have).hex) ?? ""
+            result.source = "local"
+            result.path = have.path
+            return finish(nil)
+        }
+
+        let id = QueryID.random()
+        router.withLock { $0.begin(id) }
+        defer { router.withLock { $0.end(id) } }
+        let neighbours = links.withLock { $0.all }
+        guard !neighbours.isEmpty else { return finish("not found: \(query) (this peer has no neighbours to ask)") }
+        let sent = neighbours.filter { $0.send(.query(id: id, ttl: configuration.ttl, hops: 0, name: query)) }.count
+        router.withLock { $0.sent(queries: sent) }
+        Log.event("searching for \(query) (ttl \(configuration.ttl)) via \(neighbours.map(\.name).joined(separator: ", "))")
+
+        let deadline = Deadline.after(configuration.queryTimeout)
+        guard router.wait(until: deadline, { $0.searches[id]?.isEmpty == false ? true : nil }) != nil else {
+            return finish("not found: no peer has \(query) (searched for \(configuration.queryTimeout))")
+        }
+        if !FileStore.hasExtension(query) {
+            // A stem may match several files on several holders: give slower answers a moment
+            // (as long as the first took, at least 100 ms) before deciding it is unambiguous.
+            let firstTook = ContinuousClock.now - started
+            let grace = Deadline.after(min(max(firstTook, .milliseconds(100)), .seconds(1)))
+            _ = router.wait(until: min(grace, deadline)) { _ in nil as Bool? }
+            let names = Set(router.withLock { $0.searches[id] ?? [] }.map(\.file.name))
+            if names.count > 1 {
+                return finish("'\(query)' matches several files: \(names.sorted().joined(separator: ", ")); type the full name")
+            }
+        }
+
+        var tried = 0
+        var failures: [String] = []
+        while true {
+            let hits = router.withLock { $0.searches[id] ?? [] }
+            guard tried < hits.count else {
+                // Wait for more holders while the search is still open.
+                if router.wait(until: deadline, { ($0.searches[id]?.count ?? 0) > tried ? true : nil }) == nil {
+                    return finish("download of \(query) failed from every holder: \(failures.joined(separator: "; "))")
+                }
+                continue
+            }
+            let hit = hits[tried]
+            tried += 1
+            result.file = hit.file.name
+            do {
+                let done = try Transfer.fetch(hit.file, from: hit.holder, into: store, stall: configuration.stallTimeout,
+                                              progress: progress)
+                result.bytes = hit.file.size
+                result.sha256 = done.digest.hex
+                result.source = hit.holder.name
+                result.hops = hit.hops
+                result.path = done.path
+                let final = finish(nil)
+                Log.event("downloaded \(hit.file.name): \(hit.file.size) bytes from \(hit.holder.name) (\(hit.hops) hops) in \(final.ms) ms")
+                return final
+            } catch {
+                failures.append("\(hit.holder.name): \(error)")
+                Log.event("download of \(hit.file.name) from \(hit.holder.name) failed: \(error); trying the next holder")
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import NodeRuntime
+import Sockets
+import Wire
+
+/// The overlay as a crawl found it: every reachable peer with its port and neighbours.
+public struct Topology: Sendable, Equatable {
+    /// Each peer that answered, by name, with the neighbours it reported.
+    public var peers: [String: (address: PeerAddress, neighbours: [String])] = [:]
+    /// Peers named as neighbours that did not answer the crawl.
+    public var unreachable: Set<String> = []
+
+    public init() {}
+
+    public var nodes: [PeerAddress] { peers.values.map(\.address).sorted { $0.name < $1.name } }
+
+    /// Links both ends report, each once, as [a, b] with a < b.
+    public var edges: [[String]] { links(mutual: true) }
+    /// Links only one end reports, as [from, to].
+    public var halfLinks: [[String]] { links(mutual: false) }
+
+    private func links(mutual: Bool) -> [[String]] {
+        var result: [[String]] = []
+        for (name, entry) in peers {
+            for other in entry.neighbours {
+                let reported = peers[other]?.neighbours.contains(name) ?? false
+                if mutual && reported && name < other { result.append([name, other]) }
+                if !mutual && !reported { result.append([name, other]) }
+            }
+        }
+        return result.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// The text TOPO prints: one line per peer, then the counts.
+    public var text: String {
+        var lines = nodes.map { node -> String in
+            let neighbours = peers[node.name]?.neighbours.sorted() ?? []
+            let linked = neighbours.isEmpty ? "(no links)" : neighbours.joined(separator: ", ")
+            return "  \(node.name.padding(to: 8)) port \(String(node.port).padding(to: 5))  <-> \(linked)"
+        }
+        lines.insert("topology: \(peers.count) peer\(peers.count == 1 ? "" : "s"), \(edges.count) link\(edges.count == 1 ? "" : "s")", at: 0)
+        for half in halfLinks { lines.append("  half link: \(half[0]) -> \(half[1]) (only \(half[0]) reports it)") }
+        if !unreachable.isEmpty { lines.append("  did not answer: \(unreachable.sorted().joined(separator: ", "))") }
+        return lines.joined(separator: "\n")
+    }
+
+    public static func == (a: Topology, b: Topology) -> Bool {
+        a.nodes == b.nodes && a.edges == b.edges && a.halfLinks == b.halfLinks && a.unreachable == b.unreachable
+    }
+}
+
+extension String {
+    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}
+
+extension PeerNode {
+    /// Crawls the overlay breadth-first from this peer: asks every peer it learns of for its
+    /// neighbours, over a short connection of its own, until no new peer turns up. It ends when
+    /// every reachable peer has answered (or failed to within the timeout), not after a guess.
+    public func crawl(timeout: Duration = .seconds(3)) -> Topology {
+        var topology = Topology()
+        let me = neighbours
+        topology.peers[name] = (address, me.map(\.name))
+        var known = Set([name] + me.map(\.name))
+        var frontier = me
+        while !frontier.isEmpty {
+            let answers = Protected([(PeerAddress, Frame?)]())
+            concurrentForEach(frontier, width: 16) { peer in
+                let reply = Self.askTopology(peer, timeout: timeout)
+                answers.withLock { $0.append((peer, reply)) }
+            }
+            frontier = []
+            for (peer, reply) in answers.snapshot {
+                guard case .topologyReply(let them, let theirs)? = reply else {
+                    topology.unreachable.insert(peer.name)
+                    continue
+                }
+                topology.peers[them.name] = (PeerAddress(name: them.name, host: peer.host, port: them.port), theirs.map(\.name))
+                for next in theirs where !known.contains(next.name) {
+                    known.insert(next.name)
+                    frontier.append(next)
+                }
+            }
+        }
+        return topology
+    }
+
+    static func askTopology(_ peer: PeerAddress, timeout: Duration) -> Frame? {
+        guard let connection = try? FrameConnection.open(host: peer.host, port: peer.port, timeout: timeout) else { return nil }
+        defer { connection.close() }
+        try? connection.send(.topologyRequest)
+        return try? connection.receive(until: .after(timeout))
+    }
+}
