@@ -1,0 +1,117 @@
+import Foundation
+import Sockets
+import Testing
+
+/// The folder holding the built executables: $P2P_BIN, else the folder of this test binary
+/// (SwiftPM builds the executables beside it).
+let binFolder: String = {
+    if let folder = ProcessInfo.processInfo.environment["P2P_BIN"] { return folder }
+    let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    var url = URL(fileURLWithPath: me).deletingLastPathComponent()
+    // The .xctest bundle may be a folder on some layouts: climb until p2p-peer is beside us.
+    for _ in 0..<4 where !FileManager.default.fileExists(atPath: url.appendingPathComponent("p2p-peer").path) {
+        url = url.deletingLastPathComponent()
+    }
+    return url.path
+}()
+
+/// One of our executables, started as a user would, with its stdin, stdout and stderr on
+/// pipes read continuously by threads of their own. Ended by PID when released.
+final class Spawned {
+    let process = Process()
+    let name: String
+    private let input = Pipe()
+    let stdout = Protected([String]())
+    let stderr = Protected([String]())
+    let exitStatus = Protected<Int32?>(nil)
+    /// Output streams not yet at end of file.
+    private let openStreams = Protected(2)
+
+    init(_ executable: String, _ arguments: [String], name: String? = nil, directory: String? = nil) throws {
+        self.name = name ?? executable
+        process.executableURL = URL(fileURLWithPath: "\(binFolder)/\(executable)")
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        let output = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        let status = exitStatus
+        process.terminationHandler = { process in status.withLock(notify: true) { $0 = process.terminationStatus } }
+        try process.run()
+        Spawned.collect(dup(output.fileHandleForReading.fileDescriptor), into: stdout, done: openStreams)
+        Spawned.collect(dup(errors.fileHandleForReading.fileDescriptor), into: stderr, done: openStreams)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        _ = exitStatus.wait(until: .after(.seconds(10))) { $0 }
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Reads lines from `descriptor` (a duplicate the thread owns) until end of file.
+    private static func collect(_ descriptor: Int32, into lines: Protected<[String]>, done: Protected<Int>) {
+        Threads.detach(name: "test-reader") {
+            defer {
+                close(descriptor)
+                done.withLock(notify: true) { $0 -= 1 }
+            }
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                pending += buffer[..<count]
+                var complete: [String] = []
+                while let newline = pending.firstIndex(of: 10) {
+                    complete.append(String(decoding: pending[..<newline], as: UTF8.self))
+                    pending.removeSubrange(...newline)
+                }
+                if !complete.isEmpty { lines.withLock(notify: true) { $0 += complete } }
+            }
+            if !pending.isEmpty { lines.withLock(notify: true) { $0.append(String(decoding: pending, as: UTF8.self)) } }
+        }
+    }
+
+    /// Types a line into the process's console.
+    func type(_ line: String) throws {
+        try input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8))
+    }
+
+    func closeInput() throws { try input.fileHandleForWriting.close() }
+
+    /// The first line (after `skipping` lines) containing `text`, waiting up to `seconds`.
+    func line(in stream: KeyPath<Spawned, Protected<[String]>>, containing text: String, after skipping: Int = 0,
+              seconds: Double = 20) -> String? {
+        self[keyPath: stream].wait(until: .after(seconds: seconds)) { lines in
+            lines.dropFirst(skipping).first { $0.contains(text) }
+        }
+    }
+
+    /// Waits for the exit status, and for everything it printed to be read.
+    func waitForExit(seconds: Double = 20) -> Int32? {
+        let deadline = Deadline.after(seconds: seconds)
+        let status = exitStatus.wait(until: deadline) { $0 }
+        _ = openStreams.wait(until: deadline) { $0 == 0 ? true : nil }
+        return status
+    }
+
+    func signal(_ number: Int32) { kill(pid, number) }
+
+    /// The port a registry ("listening on 127.0.0.1:PORT") or a peer ("... on port PORT") logs.
+    func port(seconds: Double = 20) -> UInt16? {
+        guard let line = line(in: \.stderr, containing: name == "registry" ? "listening on" : "on port", seconds: seconds) else {
+            return nil
+        }
+        let words = line.split(separator: " ")
+        if let index = words.firstIndex(of: "port"), index + 1 < words.count {
+            return UInt16(words[index + 1].filter(\.isNumber))
+        }
+        if let index = words.firstIndex(of: "on"), index + 1 < words.count, let last = words[index + 1].split(separator: ":").last {
+            return UInt16(last)
+        }
+        return nil
+    }
+}
