@@ -2,6 +2,10 @@
 public struct Deadline: Sendable, Comparable {
     public let instant: ContinuousClock.Instant?
 
+    public init(instant: ContinuousClock.Instant?) {
+        self.instant = instant
+    }
+
     public static let never = Deadline(instant: nil)
     public static func after(_ duration: Duration) -> Deadline { Deadline(instant: .now + duration) }
     public static func after(seconds: Double) -> Deadline { after(.milliseconds(Int64(seconds * 1000))) }

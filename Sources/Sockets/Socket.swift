@@ -48,6 +48,18 @@ public final class Socket: Sendable {
         return socket
     }
 
+    /// Listens on a Unix-domain socket at `path`, readable and writable by this user only
+    /// (mode 0600). A file already at `path` is not removed: the caller decides if it is stale.
+    public static func listen(unixPath path: String, backlog: Int32 = 64) throws(SocketError) -> Socket {
+        let address = try SocketAddress(unixPath: path)
+        let socket = try open(family: AF_UNIX)
+        let previous = umask(0o177)   // the socket file is created 0600, with no window of 0644
+        defer { umask(previous) }
+        try Posix.call("bind(\(path))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+        try Posix.call("listen(\(path))") { Glibc.listen(socket.fileDescriptor, backlog) }
+        return socket
+    }
+
     /// Connects within `timeout`.
     public static func connect(to address: SocketAddress, timeout: Duration) throws(SocketError) -> Socket {
         let socket = try open(family: address.family)
@@ -63,7 +75,7 @@ public final class Socket: Sendable {
             try Posix.call("getsockopt(SO_ERROR)") { getsockopt(socket.fileDescriptor, SOL_SOCKET, SO_ERROR, &code, &length) }
             if code != 0 { throw .system(call: "connect(\(address))", errno: code) }
         }
-        socket.setNoDelay()
+        if address.family != AF_UNIX { socket.setNoDelay() }
         return socket
     }
 

@@ -37,6 +37,29 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// A Unix-domain socket path. Paths longer than the kernel's limit (107 bytes) are refused,
+    /// so the caller can fall back to a shorter one.
+    public init(unixPath path: String) throws(SocketError) {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard !bytes.isEmpty, bytes.count < capacity, !bytes.contains(0) else { throw .pathTooLong(path) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        var storage = sockaddr_storage()
+        withUnsafeMutableBytes(of: &storage) { raw in
+            withUnsafeBytes(of: address) { raw.copyMemory(from: $0) }
+        }
+        self.storage = storage
+        self.length = socklen_t(MemoryLayout<sockaddr_un>.size)
+    }
+
+    /// The longest Unix-domain socket path the kernel takes.
+    public static let maxUnixPathLength = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+
     /// From what accept(2) or getsockname(2) filled in.
     init(storage: sockaddr_storage, length: socklen_t) {
         self.storage = storage
@@ -68,7 +91,19 @@ public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    public var description: String { family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String {
+        if family == AF_UNIX { return "unix:\(unixPath)" }
+        return family == AF_INET6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// The path of a Unix-domain address ("" for others).
+    public var unixPath: String {
+        guard family == AF_UNIX else { return "" }
+        return withUnsafeBytes(of: storage) { raw in
+            let address = raw.load(as: sockaddr_un.self)
+            return withUnsafeBytes(of: address.sun_path) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }
+    }
 
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) -> R) -> R {
         withUnsafeBytes(of: storage) { raw in

@@ -16,6 +16,8 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooLong(limit: Int)
     /// A host string that is neither an IPv4 nor an IPv6 literal.
     case badAddress(String)
+    /// A Unix-domain socket path too long for the kernel (or empty).
+    case pathTooLong(String)
     /// The socket was shut down (by `shutdown()`, from any thread) while waiting.
     case shutDown
 
@@ -28,6 +30,7 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
                 : "connection closed by the other side after \(received) bytes of a message"
         case .tooLong(let limit): return "message longer than \(limit) bytes"
         case .badAddress(let host): return "'\(host)' is not an IPv4 or IPv6 address"
+        case .pathTooLong(let path): return "socket path too long (over \(SocketAddress.maxUnixPathLength) bytes): \(path)"
         case .shutDown: return "socket shut down"
         }
     }

@@ -2,53 +2,59 @@
 /// arrives" for parsers that decide themselves when a message is complete.
 public struct SocketReader {
     public let socket: Socket
-    /// Bytes received but not yet consumed: `buffer[start...]`.
-    private var buffer: [UInt8] = []
+    /// Received bytes live in `storage[start..<end]`; the socket reads straight into the space
+    /// after `end`, so nothing is zero-filled or copied on the way in.
+    private var storage: [UInt8]
     private var start = 0
+    private var end = 0
     private let chunk: Int
 
     public init(_ socket: Socket, chunk: Int = 64 * 1024) {
         self.socket = socket
         self.chunk = chunk
+        self.storage = []
     }
 
     /// The bytes received and not yet consumed.
-    public var buffered: ArraySlice<UInt8> { buffer[start...] }
+    public var buffered: ArraySlice<UInt8> { storage[start..<end] }
 
     /// Drops `count` buffered bytes (a parser used them).
     public mutating func consume(_ count: Int) {
-        start = min(start + count, buffer.count)
-        if start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
+        start = min(start + count, end)
+        if start == end { start = 0; end = 0 }
     }
 
     /// Reads once more from the socket onto the end of the buffer. Returns false at end of stream.
     @discardableResult
     public mutating func fill(until deadline: Deadline) throws(SocketError) -> Bool {
-        if start > 0 && start >= buffer.count / 2 {   // compact, so the buffer does not grow forever
-            buffer.removeSubrange(0..<start)
-            start = 0
+        if storage.count - end < chunk {
+            if start > 0 {   // move what is left to the front before growing
+                storage.withUnsafeMutableBytes { raw in
+                    raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: end - start)
+                }
+                end -= start
+                start = 0
+            }
+            if storage.count - end < chunk { storage.append(contentsOf: repeatElement(0, count: chunk - (storage.count - end))) }
         }
-        let old = buffer.count
-        buffer.reserveCapacity(old + chunk)
         var received = 0
         var failure: SocketError?
-        buffer.append(contentsOf: repeatElement(0, count: chunk))
-        buffer.withUnsafeMutableBytes { raw in
+        storage.withUnsafeMutableBytes { raw in
             do throws(SocketError) {
-                received = try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[old...]), until: deadline)
+                received = try socket.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[end...]), until: deadline)
             } catch { failure = error }
         }
-        buffer.removeSubrange((old + received)...)
         if let failure { throw failure }
+        end += received
         return received > 0
     }
 
     /// Exactly `count` bytes; `.endOfStream(received:)` if the stream ends first.
     public mutating func read(exactly count: Int, until deadline: Deadline) throws(SocketError) -> [UInt8] {
-        while buffer.count - start < count {
-            guard try fill(until: deadline) else { throw .endOfStream(received: buffer.count - start) }
+        while end - start < count {
+            guard try fill(until: deadline) else { throw .endOfStream(received: end - start) }
         }
-        let bytes = Array(buffer[start..<(start + count)])
+        let bytes = Array(storage[start..<(start + count)])
         consume(count)
         return bytes
     }
@@ -58,20 +64,22 @@ public struct SocketReader {
     public mutating func readLine(maxLength: Int, until deadline: Deadline) throws(SocketError) -> [UInt8]? {
         var scanned = start
         while true {
-            if let newline = buffer[scanned...].firstIndex(of: UInt8(ascii: "\n")) {
-                var end = newline
-                if end > start && buffer[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-                if end - start > maxLength { throw .tooLong(limit: maxLength) }
-                let line = Array(buffer[start..<end])
+            if let newline = storage[scanned..<end].firstIndex(of: UInt8(ascii: "\n")) {
+                var lineEnd = newline
+                if lineEnd > start && storage[lineEnd - 1] == UInt8(ascii: "\r") { lineEnd -= 1 }
+                if lineEnd - start > maxLength { throw .tooLong(limit: maxLength) }
+                let line = Array(storage[start..<lineEnd])
                 consume(newline + 1 - start)
                 return line
             }
-            if buffer.count - start > maxLength { throw .tooLong(limit: maxLength) }
-            scanned = buffer.count
+            if end - start > maxLength { throw .tooLong(limit: maxLength) }
+            scanned = end
+            let before = start
             guard try fill(until: deadline) else {
-                if buffer.count == start { return nil }
-                throw .endOfStream(received: buffer.count - start)
+                if end == start { return nil }
+                throw .endOfStream(received: end - start)
             }
+            scanned -= before - start   // fill may have moved the bytes to the front
         }
     }
 }
