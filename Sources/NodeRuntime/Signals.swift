@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystemShims
 import Sockets
 
 /// Waits for termination signals on a thread of our choosing: the signals are blocked in every
@@ -48,5 +49,21 @@ public func exitWhenStandardInputCloses(_ cleanup: @escaping @Sendable () -> Voi
         }
         cleanup()
         exit(ExitCode.success)
+    }
+}
+
+/// First thing in a child of the supervisor: undo what it inherited and make sure it cannot
+/// outlive the supervisor.
+/// - The signal mask is reset: a supervisor that blocks SIGTERM to sigwait for it would
+///   otherwise hand its children a SIGTERM they never see.
+/// - PR_SET_PDEATHSIG: the kernel kills this process when the supervisor's spawning thread dies,
+///   even by SIGKILL; and if the supervisor is already gone (the start-up race), exit now.
+public func becomeSupervisedChild() {
+    var empty = sigset_t()
+    sigemptyset(&empty)
+    pthread_sigmask(SIG_SETMASK, &empty, nil)
+    _ = p2p_set_parent_death_signal(SIGKILL)
+    if let expected = getenv("P2P_SUPERVISOR_PID").flatMap({ Int32(String(cString: $0)) }), getppid() != expected {
+        exit(ExitCode.failure)
     }
 }

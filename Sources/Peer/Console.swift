@@ -1,3 +1,4 @@
+import Control
 import NodeRuntime
 import Wire
 
@@ -46,24 +47,56 @@ extension String {
 }
 
 extension PeerNode {
-    /// Runs one console command and returns its answer (the text for stdout), or nil for Stop.
-    public func answer(_ command: ConsoleCommand) -> String? {
+    /// Runs one console command. The reply's `text` is what the console prints; its other
+    /// fields are what `p2pctl send --json` shows. Stop is the caller's to carry out.
+    public func reply(to command: ConsoleCommand,
+                      progress: (UInt64, UInt64) -> Void = { _, _ in }) -> Reply {
         switch command {
-        case .nothing: return ""
-        case .help: return ConsoleCommand.helpText
-        case .stop: return nil
-        case .topology: return crawl().text
+        case .nothing: return Reply(ok: true, text: "")
+        case .help: return Reply(ok: true, text: ConsoleCommand.helpText)
+        case .stop: return Reply(ok: true, text: "stopping")
+        case .topology:
+            let topology = crawl()
+            let document = topology.document
+            var reply = Reply(ok: true, text: topology.text)
+            reply.nodes = document.nodes
+            reply.edges = document.edges
+            reply.halfLinks = document.halfLinks
+            return reply
         case .list:
-            let files = store.shared()
-            if files.isEmpty { return "no shared files in \(store.root)" }
-            return files.map { "  \($0.name.padding(to: 24)) \($0.size) bytes" }.joined(separator: "\n")
+            var reply = sharedFiles()
+            reply.text = reply.files!.isEmpty ? "no shared files in \(store.root)"
+                : reply.files!.map { "  \($0.name.padding(to: 24)) \($0.size) bytes" }.joined(separator: "\n")
+            return reply
         case .get(let query):
-            let result = download(query)
-            if result.alreadyHad { return "\(result.file) is already here: \(result.path)" }
-            if result.ok {
-                return "downloaded \(result.file) (\(result.bytes) bytes) from \(result.source), \(result.hops) hop\(result.hops == 1 ? "" : "s"), in \(result.ms) ms -> \(result.path)"
+            let result = download(query, progress: progress)
+            var reply = Reply(ok: result.ok, error: result.error)
+            reply.peer = result.peer
+            reply.file = result.file
+            reply.bytes = result.bytes
+            reply.sha256 = result.sha256
+            reply.source = result.source
+            reply.hops = result.hops
+            reply.path = result.path
+            reply.ms = result.ms
+            if result.alreadyHad {
+                reply.text = "\(result.file) is already here: \(result.path)"
+            } else if result.ok {
+                let hops = "\(result.hops) hop\(result.hops == 1 ? "" : "s")"
+                reply.text = "downloaded \(result.file) (\(result.bytes) bytes) from \(result.source), \(hops), in \(result.ms) ms -> \(result.path)"
+            } else {
+                reply.text = result.error
             }
-            return result.error ?? "failed"
+            return reply
         }
+    }
+
+    /// The shared files with sizes and SHA-256s.
+    public func sharedFiles() -> Reply {
+        var reply = Reply(ok: true)
+        reply.files = store.shared().map { entry in
+            SharedFile(name: entry.name, size: entry.size, sha256: (try? store.digest(of: entry).hex) ?? "")
+        }
+        return reply
     }
 }

@@ -88,7 +88,7 @@ extension PeerNode {
         }
         if kept {
             Log.event("linked to \(link.name) (port \(link.address.port)); neighbours: \(links.withLock { $0.names }.joined(separator: ", "))")
-            sendHeartbeat()
+            neighboursChanged()
         }
         return kept
     }
@@ -100,7 +100,7 @@ extension PeerNode {
             link.connection.close()
             if links.withLock({ $0.remove(link) }) && !isStopping {
                 Log.event("link lost: \(link.name) (\(why)); neighbours: \(links.withLock { $0.names }.joined(separator: ", ").nonEmpty ?? "none")")
-                sendHeartbeat()
+                neighboursChanged()
                 restoreLinks(urgent: true)
             }
         }

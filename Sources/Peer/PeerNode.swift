@@ -24,6 +24,8 @@ public final class PeerNode: Sendable {
     /// HTTP responses being sent now, to answer 503 past `maxUploads`.
     let uploads = Atomic<Int>(0)
     static let maxUploads = 32
+    /// Told the neighbours' names whenever they change (the supervised console reports them).
+    let neighboursObserver = Protected<(@Sendable ([String]) -> Void)?>(nil)
 
     public enum StartError: Error, CustomStringConvertible {
         case refused(String)
@@ -55,6 +57,22 @@ public final class PeerNode: Sendable {
     public var port: UInt16 { listener.withLock { $0.localAddress?.port ?? 0 } }
     public var address: PeerAddress { PeerAddress(name: name, host: configuration.host, port: port) }
     public var neighbours: [PeerAddress] { links.withLock { $0.all.map(\.address) } }
+    /// Calls `observer` with the neighbours' names now and whenever they change.
+    public func observeNeighbours(_ observer: @escaping @Sendable ([String]) -> Void) {
+        neighboursObserver.withLock { $0 = observer }
+        neighboursChanged()
+    }
+
+    /// Reports the neighbours to the observer and the registry. Under the observer's lock, so
+    /// two changes on two threads are reported in the order they happened, the last one last.
+    func neighboursChanged() {
+        neighboursObserver.withLock { observer in
+            let names = links.withLock { $0.names }
+            observer?(names)
+        }
+        sendHeartbeat()
+    }
+
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
     public var statistics: QueryStatistics {
         router.withLock {

@@ -73,7 +73,7 @@ extension PeerNode {
 
     /// Downloads `query` (a full name, or a stem) into `Downloads/`: floods a query, takes the
     /// first holder that answers, and falls back to the next holders if a transfer fails.
-    public func download(_ query: String, progress: @escaping @Sendable (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadResult {
+    public func download(_ query: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadResult {
         let started = ContinuousClock.now
         var result = DownloadResult(ok: false, peer: name, file: query, bytes: 0, sha256: "", source: "",
                                     hops: 0, path: "", ms: 0, error: nil)

@@ -1,9 +1,10 @@
+import Control
 import NodeRuntime
 import Sockets
 import Wire
 
 /// The overlay as a crawl found it: every reachable peer with its port and neighbours.
-public struct Topology: Sendable, Equatable {
+public struct Topology: Sendable {
     /// Each peer that answered, by name, with the neighbours it reported.
     public var peers: [String: (address: PeerAddress, neighbours: [String])] = [:]
     /// Peers named as neighbours that did not answer the crawl.
@@ -13,38 +14,16 @@ public struct Topology: Sendable, Equatable {
 
     public var nodes: [PeerAddress] { peers.values.map(\.address).sorted { $0.name < $1.name } }
 
-    /// Links both ends report, each once, as [a, b] with a < b.
-    public var edges: [[String]] { links(mutual: true) }
-    /// Links only one end reports, as [from, to].
-    public var halfLinks: [[String]] { links(mutual: false) }
-
-    private func links(mutual: Bool) -> [[String]] {
-        var result: [[String]] = []
-        for (name, entry) in peers {
-            for other in entry.neighbours {
-                let reported = peers[other]?.neighbours.contains(name) ?? false
-                if mutual && reported && name < other { result.append([name, other]) }
-                if !mutual && !reported { result.append([name, other]) }
-            }
-        }
-        return result.sorted { $0.lexicographicallyPrecedes($1) }
+    /// Nodes, links both ends report, and links only one end reports.
+    public var document: TopologyDocument {
+        TopologyDocument(peers: peers.mapValues { (port: $0.address.port, neighbours: $0.neighbours) })
     }
 
-    /// The text TOPO prints: one line per peer, then the counts.
+    /// The text TOPO prints.
     public var text: String {
-        var lines = nodes.map { node -> String in
-            let neighbours = peers[node.name]?.neighbours.sorted() ?? []
-            let linked = neighbours.isEmpty ? "(no links)" : neighbours.joined(separator: ", ")
-            return "  \(node.name.padding(to: 8)) port \(String(node.port).padding(to: 5))  <-> \(linked)"
-        }
-        lines.insert("topology: \(peers.count) peer\(peers.count == 1 ? "" : "s"), \(edges.count) link\(edges.count == 1 ? "" : "s")", at: 0)
-        for half in halfLinks { lines.append("  half link: \(half[0]) -> \(half[1]) (only \(half[0]) reports it)") }
-        if !unreachable.isEmpty { lines.append("  did not answer: \(unreachable.sorted().joined(separator: ", "))") }
-        return lines.joined(separator: "\n")
-    }
-
-    public static func == (a: Topology, b: Topology) -> Bool {
-        a.nodes == b.nodes && a.edges == b.edges && a.halfLinks == b.halfLinks && a.unreachable == b.unreachable
+        var text = "topology: " + document.text
+        if !unreachable.isEmpty { text += "\n  did not answer: \(unreachable.sorted().joined(separator: ", "))" }
+        return text
     }
 }
 

@@ -24,8 +24,10 @@ let spec = CommandSpec(
     ],
     epilogue: ConsoleCommand.helpText)
 
-Posix.ignoreSIGPIPE()
 let arguments = spec.parseOrExit()
+let supervised = arguments.has("supervised")
+if supervised { becomeSupervisedChild() }
+Posix.ignoreSIGPIPE()
 if !arguments.positionals.isEmpty { spec.usageExit("unexpected argument '\(arguments.positionals[0])'") }
 
 /// Asks on the terminal, as the origin did; exits when stdin ends first.
@@ -94,21 +96,10 @@ do {
     exit(ExitCode.failure)
 }
 
-let supervised = arguments.has("supervised")
-Threads.detach(name: "console") {
-    while let line = readLine() {
-        guard let answer = peer.answer(ConsoleCommand(line: line)) else {
-            peer.stop()
-            exit(ExitCode.success)
-        }
-        if !answer.isEmpty { Log.answer(answer) }
-    }
-    // stdin ended. Alone, keep serving (the peer may run in the background) until Stop or a
-    // signal; under a supervisor, exit so it cannot outlive it.
-    if supervised {
-        peer.stop(reason: "supervisor went away")
-        exit(ExitCode.success)
-    }
+if supervised {
+    Threads.detach(name: "supervisor") { serveSupervisor(peer) }
+} else {
+    Threads.detach(name: "console") { serveConsole(peer) }
 }
 let signal = signals.wait()
 Log.event("\(signalName(signal)): stopping")

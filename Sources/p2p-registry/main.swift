@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NodeRuntime
+import Control
 import Registry
 import Sockets
 
@@ -21,8 +22,9 @@ let spec = CommandSpec(
     ],
     epilogue: "Stops on Ctrl-C or SIGTERM. Logs one line per event on stderr.")
 
-Posix.ignoreSIGPIPE()
 let arguments = spec.parseOrExit()
+if arguments.has("supervised") { becomeSupervisedChild() }
+Posix.ignoreSIGPIPE()
 if !arguments.positionals.isEmpty { spec.usageExit("unexpected argument '\(arguments.positionals[0])'") }
 
 var configuration = RegistryConfiguration()
@@ -61,6 +63,7 @@ do {
 let signals = SignalWaiter(SIGINT, SIGTERM)
 registry.start()
 if arguments.has("supervised") {
+    Log.answer(JSONLines.encode(ChildMessage.ready(port: registry.port)))
     exitWhenStandardInputCloses { registry.stop() }
 }
 let signal = signals.wait()

@@ -22,4 +22,13 @@ void p2p_line_buffer_standard_streams(void);
 /// Names the calling thread (visible in top -H and gdb); at most 15 bytes are kept.
 void p2p_name_this_thread(const char *name);
 
+/// Starts `path` with `argv` in a new session (POSIX_SPAWN_SETSID: a Foundation.Process child
+/// is already a group leader and cannot call setsid itself), its stdin, stdout and stderr on
+/// /dev/null, and `report_fd` as its descriptor 3. Returns the pid, or -1 with errno.
+int p2p_spawn_detached(const char *path, char *const argv[], int report_fd);
+
+/// Waits up to `timeout_ms` (-1: forever) for process `pid` to exit, without reaping it, with
+/// pidfd_open + poll (no polling loop). Returns 1 when it is gone, 0 on timeout, -1 on error.
+int p2p_wait_for_exit(int pid, int timeout_ms);
+
 #endif
