@@ -8,6 +8,7 @@ let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-warnings-
 let package = Package(
     name: "p2pnet",
     products: [
+        .executable(name: "p2pctl", targets: ["p2pctl"]),
         .executable(name: "p2p-registry", targets: ["p2p-registry"]),
         .executable(name: "p2p-peer", targets: ["p2p-peer"]),
         .library(name: "Sockets", targets: ["Sockets"]),
@@ -22,13 +23,19 @@ let package = Package(
         .target(name: "Digest", dependencies: ["CSHA256"], swiftSettings: swift6),
         .target(name: "Wire", swiftSettings: swift6),
         // What the registry and every peer run on: framed connections, the human log, arguments.
-        .target(name: "NodeRuntime", dependencies: ["Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "NodeRuntime", dependencies: ["CSystemShims", "Sockets", "Wire"], swiftSettings: swift6),
+        // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
+        .target(name: "Control", swiftSettings: swift6),
         .target(name: "Registry", dependencies: ["NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
-        .target(name: "Peer", dependencies: ["NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets"], swiftSettings: swift6),
+        .target(name: "Peer", dependencies: ["NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .target(name: "NetworkConfig", dependencies: ["Wire"], swiftSettings: swift6),
 
         // Thin executables.
-        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Sockets"], swiftSettings: swift6),
-        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Sockets"], swiftSettings: swift6),
+        .executableTarget(name: "p2pctl", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],
+                          swiftSettings: swift6),
+        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
+        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
 
         // libFuzzer entry points (built with -DFUZZING by .ci/fuzz; a stub otherwise).
         .executableTarget(name: "fuzz-frames", dependencies: ["Wire"], swiftSettings: swift6),
@@ -38,5 +45,6 @@ let package = Package(
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
         .testTarget(name: "NetworkTests", dependencies: ["Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
     ]
 )

@@ -1,0 +1,106 @@
+import Control
+import Foundation
+import NodeRuntime
+import Sockets
+
+/// The control socket: one JSON request per connection, answered with one JSON line (or a
+/// stream of progress or log lines, then the answer). Anything malformed gets an error and the
+/// connection is closed; the supervisor keeps going.
+public final class ControlServer: Sendable {
+    let supervisor: Supervisor
+    let listener: Socket
+    /// Called after a `down` request has stopped everything (the supervisor then exits).
+    let onDown: @Sendable () -> Void
+    let configDigest: String
+
+    public init(supervisor: Supervisor, configDigest: String, onDown: @escaping @Sendable () -> Void) throws {
+        self.supervisor = supervisor
+        self.configDigest = configDigest
+        self.onDown = onDown
+        listener = try Socket.listen(unixPath: supervisor.directory.socketPath)
+        Threads.detach(name: "control") { [self] in acceptLoop() }
+    }
+
+    public func close() { listener.shutdown() }
+
+    private func acceptLoop() {
+        while true {
+            guard let connection = try? listener.accept() else {
+                if listener.isShutDown { return }
+                continue
+            }
+            if !Threads.detach(name: "control-conn", { [self] in serve(connection) }) { connection.close() }
+        }
+    }
+
+    private func serve(_ socket: Socket) {
+        defer { socket.close() }
+        let reply: @Sendable (ControlResponse) -> Bool = { response in
+            (try? socket.write(Array((JSONLines.encode(response) + "\n").utf8), until: .after(.seconds(10)))) != nil
+        }
+        var reader = SocketReader(socket, chunk: 4096)
+        guard let line = try? reader.readLine(maxLength: 64 * 1024, until: .after(.seconds(10))),
+              let request = try? JSONLines.decode(ControlRequest.self, from: String(decoding: line, as: UTF8.self)) else {
+            _ = reply(.failure("malformed request: expected one JSON object on one line"))
+            return
+        }
+        _ = reply(answer(request, stream: reply))
+    }
+
+    private func answer(_ request: ControlRequest, stream: @escaping @Sendable (ControlResponse) -> Bool) -> ControlResponse {
+        switch request.command {
+        case .hello:
+            var response = ControlResponse(ok: true)
+            response.pid = getpid()
+            response.config = supervisor.config.source
+            response.configDigest = configDigest
+            response.ready = supervisor.peers.allSatisfy { $0.runtime.withLock { $0.everReady } }
+            return response
+        case .status:
+            var response = ControlResponse(ok: true)
+            response.status = supervisor.statuses()
+            return response
+        case .topology:
+            var response = ControlResponse(ok: true)
+            response.topology = supervisor.topology()
+            return response
+        case .files:
+            return supervisor.files(of: request.names ?? [])
+        case .send:
+            guard let name = request.name, let line = request.line else { return .failure("send needs a peer and words", exitCode: 2) }
+            return supervisor.send(to: name, line: line, timeout: request.timeout ?? 30) { step in
+                var update = ControlResponse(ok: true)
+                update.progress = step
+                _ = stream(update)
+            }
+        case .restart:
+            guard let name = request.name else { return .failure("restart needs a name", exitCode: 2) }
+            return supervisor.restart(name)
+        case .kill:
+            guard let name = request.name else { return .failure("kill needs a name", exitCode: 2) }
+            return supervisor.signal(name, request.signal ?? SIGKILL)
+        case .down:
+            var response = ControlResponse(ok: true)
+            response.killed = supervisor.stopAll(grace: request.timeout ?? 10)
+            response.pid = getpid()
+            _ = stream(response)
+            onDown()
+            return response
+        case .follow:
+            let names = Set((request.names ?? []).map { $0.lowercased() })
+            let ended = Protected(false)
+            let token = supervisor.log.follow { line in
+                guard names.isEmpty || names.contains(line.name.lowercased()), !ended.snapshot else { return }
+                var update = ControlResponse(ok: true)
+                update.log = line
+                if !stream(update) { ended.withLock(notify: true) { $0 = true } }
+            }
+            defer { supervisor.log.unfollow(token) }
+            // Until the follower goes away or the network stops.
+            while ended.wait(until: .after(.seconds(1)), { $0 ? true : nil }) == nil {
+                if supervisor.isStopping { break }
+            }
+            return ControlResponse(ok: true)
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Control
+import Foundation
+import NetworkConfig
+import Sockets
+
+/// What to run for one entry of the network, and how to treat its exits.
+struct ProcessSpec: Sendable {
+    let name: String
+    let role: ProcessStatus.Role
+    let executable: String
+    let arguments: [String]
+    let restart: NetworkConfig.RestartPolicy
+    /// A peer's shared folder (for the file count in `status`).
+    let folder: String?
+}
+
+/// One supervised process across its restarts: its state, its stdin for typed requests, the
+/// requests waiting for an answer, and the restart bookkeeping (backoff, crash-loop count).
+final class ManagedProcess: Sendable {
+    struct Pending: Sendable {
+        var reply: Reply?
+        var progress: TransferProgress?
+        /// Bumped on each progress event, so a waiter sees news.
+        var events = 0
+        var lastActivity = ContinuousClock.now
+    }
+
+    struct Runtime: Sendable {
+        var phase = ProcessStatus.State.stopped
+        var pid: Int32?
+        var port: UInt16?
+        var input: FileHandle?
+        var startedAt: ContinuousClock.Instant?
+        var generation = 0
+        var restarts = 0
+        /// Exits within `quickExit` of starting, in a row.
+        var quickFailures = 0
+        var backoff = ManagedProcess.firstBackoff
+        var neighbours: [String] = []
+        var lastExit: String?
+        var everReady = false
+        /// Set when the supervisor stops it on purpose (down, restart): the exit is no failure.
+        var stopping = false
+        var restartWhenStopped = false
+        var pending: [Int: Pending] = [:]
+        var nextRequest = 0
+    }
+
+    static let firstBackoff = 0.1
+    static let maxBackoff = 5.0
+    static let quickExit: Duration = .seconds(1)
+    static let quickFailureLimit = 5
+    static let stableAfter: Duration = .seconds(10)
+
+    let spec: ProcessSpec
+    let runtime = Protected(Runtime())
+
+    init(spec: ProcessSpec) {
+        self.spec = spec
+    }
+
+    var name: String { spec.name }
+
+    // MARK: Messages from the child
+
+    /// A line the child wrote on stdout: a typed message, or (from a confused child) text,
+    /// which goes to its log like stderr does.
+    func received(_ line: String, log: LogBook) {
+        guard line.hasPrefix("{"), let message = try? JSONLines.decode(ChildMessage.self, from: line) else {
+            log.write(name, line)
+            return
+        }
+        runtime.withLock(notify: true) { state in
+            switch message {
+            case .ready(let port):
+                state.port = port
+                state.phase = .running
+                state.everReady = true
+            case .neighbours(let names):
+                state.neighbours = names
+            case .progress(let id, let bytes, let total):
+                state.pending[id]?.progress = TransferProgress(bytes: bytes, total: total)
+                state.pending[id]?.events += 1
+                state.pending[id]?.lastActivity = .now
+            case .reply(let id, let reply):
+                state.pending[id]?.reply = reply
+            }
+        }
+    }
+
+    // MARK: Requests to the child
+
+    /// Sends `command` and waits for the answer. `timeout` bounds each wait for news: a
+    /// download that keeps making progress is not cut off. `progress` hears every step.
+    func request(_ command: ChildCommand, timeout: Double,
+                 progress: (TransferProgress) -> Void = { _ in }) -> Reply {
+        let started = runtime.withLock { state -> (Int, FileHandle)? in
+            guard state.phase == .running, let input = state.input else { return nil }
+            state.nextRequest += 1
+            state.pending[state.nextRequest] = Pending()
+            return (state.nextRequest, input)
+        }
+        guard let (id, input) = started else { return Reply(ok: false, error: "\(name) is not running") }
+        defer { runtime.withLock { _ = $0.pending.removeValue(forKey: id) } }
+        do {
+            try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
+        } catch {
+            return Reply(ok: false, error: "\(name) did not take the request: \(error.localizedDescription)")
+        }
+        var seen = 0
+        while true {
+            let lastActivity = runtime.withLock { $0.pending[id]?.lastActivity } ?? .now
+            let deadline = Deadline(instant: lastActivity + .milliseconds(Int64(timeout * 1000)))
+            let outcome = runtime.wait(until: deadline) { state -> Pending? in
+                guard let pending = state.pending[id] else { return Pending() }   // gone: the child exited
+                return pending.reply != nil || pending.events != seen ? pending : nil
+            }
+            guard let outcome else {
+                return Reply(ok: false, error: "\(name) did not answer within \(formatSeconds(timeout))")
+            }
+            if let reply = outcome.reply { return reply }
+            if outcome.events == 0 && runtime.withLock({ $0.pending[id] == nil }) {
+                return Reply(ok: false, error: "\(name) exited before it answered")
+            }
+            seen = outcome.events
+            if let step = outcome.progress { progress(step) }
+        }
+    }
+
+    /// Fails every request still waiting (the child is gone).
+    static func abandonRequests(_ state: inout Runtime) {
+        state.pending.removeAll()
+    }
+
+    // MARK: Status
+
+    func status() -> ProcessStatus {
+        let state = runtime.snapshot
+        return ProcessStatus(
+            name: name, role: spec.role, pid: state.pid, port: state.port, state: state.phase,
+            uptime: state.pid == nil ? nil : state.startedAt.map { (ContinuousClock.now - $0) / .seconds(1) },
+            restarts: state.restarts, neighbours: state.neighbours.sorted(),
+            files: spec.folder.map(Self.countSharedFiles), lastExit: state.lastExit)
+    }
+
+    /// Regular, non-hidden files directly in the folder: what the peer shares.
+    static func countSharedFiles(in folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { name in
+            var isFolder: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder) && !isFolder.boolValue
+        }.count
+    }
+}
+
+public func formatSeconds(_ seconds: Double) -> String {
+    seconds == seconds.rounded() ? "\(Int(seconds)) s" : String(format: "%.1f s", seconds)
+}

@@ -1,0 +1,159 @@
+import Control
+import Foundation
+import NetworkConfig
+import Sockets
+
+/// What the control socket's commands do: status, topology, files, send, restart, kill, down.
+extension Supervisor {
+    public func statuses() -> [ProcessStatus] { all.map { $0.status() } }
+
+    /// The overlay from every running peer's own neighbour list.
+    public func topology() -> TopologyDocument {
+        var entries: [String: (port: UInt16, neighbours: [String])] = [:]
+        for peer in peers {
+            let state = peer.runtime.snapshot
+            if state.pid != nil, let port = state.port { entries[peer.name] = (port, state.neighbours) }
+        }
+        return TopologyDocument(peers: entries)
+    }
+
+    /// Resolves names given by a user; the error lists the names that exist (exit code 2).
+    func choosePeers(_ names: [String]) -> (peers: [ManagedProcess], refusal: ControlResponse?) {
+        var chosen: [ManagedProcess] = []
+        for name in names {
+            guard let peer = peers.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+                return ([], unknownName(name, peersOnly: true))
+            }
+            chosen.append(peer)
+        }
+        return (chosen.isEmpty ? peers : chosen, nil)
+    }
+
+    func unknownName(_ name: String, peersOnly: Bool) -> ControlResponse {
+        let names = (peersOnly ? peers : all).map(\.name).joined(separator: ", ")
+        return .failure("no \(peersOnly ? "peer" : "process") named '\(name)'; there are: \(names)", exitCode: 2)
+    }
+
+    /// The shared files of the named peers (all by default), asked of the peers themselves.
+    func files(of names: [String]) -> ControlResponse {
+        let (chosen, refusal) = choosePeers(names)
+        if let refusal { return refusal }
+        let answers = Protected([String: PeerFiles]())
+        for peer in chosen {
+            Threads.detach(name: "files") {
+                let reply = peer.request(ChildCommand.files, timeout: 10)
+                answers.withLock(notify: true) { $0[peer.name] = PeerFiles(peer: peer.name, files: reply.files ?? [], error: reply.error) }
+            }
+        }
+        let collected = answers.wait(until: .after(.seconds(15))) { $0.count == chosen.count ? $0 : nil } ?? answers.snapshot
+        var response = ControlResponse(ok: true)
+        response.files = chosen.map { collected[$0.name] ?? PeerFiles(peer: $0.name, files: [], error: "no answer") }
+        return response
+    }
+
+    /// Forwards a console line to a peer; waits for it while it is starting or restarting.
+    func send(to name: String, line: String, timeout: Double, progress: (TransferProgress) -> Void) -> ControlResponse {
+        guard let peer = peers.first(where: { $0.name.lowercased() == name.lowercased() }) else {
+            return unknownName(name, peersOnly: true)
+        }
+        let phase = peer.runtime.wait(until: .after(seconds: timeout)) { state -> ProcessStatus.State? in
+            state.phase == .starting || state.phase == .restarting ? nil : state.phase
+        }
+        guard phase == .running else {
+            return .failure("\(peer.name) is \(phase?.rawValue ?? "still starting after \(formatSeconds(timeout))"); nothing was sent")
+        }
+        let reply = peer.request(ChildCommand.line(line), timeout: timeout, progress: progress)
+        var response = ControlResponse(ok: reply.ok, error: reply.error)
+        response.reply = reply
+        return response
+    }
+
+    /// Sends a signal (KILL by default), for trying out failures; the restart policy applies.
+    func signal(_ name: String, _ number: Int32) -> ControlResponse {
+        guard let process = process(named: name) else { return unknownName(name, peersOnly: false) }
+        guard let pid = process.runtime.withLock({ $0.pid }) else { return .failure("\(process.name) is not running") }
+        guard kill(pid, number) == 0 else { return .failure("kill \(pid): \(String(cString: strerror(errno)))") }
+        note("sent signal \(number) to \(process.name) (pid \(pid)) on request")
+        return ControlResponse(ok: true)
+    }
+
+    /// Stops the process on purpose and starts it again at once (or starts it, if it had stopped).
+    func restart(_ name: String) -> ControlResponse {
+        guard let process = process(named: name) else { return unknownName(name, peersOnly: false) }
+        let pid = process.runtime.withLock { state -> Int32? in
+            if state.pid != nil { state.restartWhenStopped = true }
+            return state.pid
+        }
+        if let pid {
+            note("restarting \(process.name) on request")
+            terminate([process], pid: [pid], grace: 5)
+        } else {
+            process.runtime.withLock { $0.restarts += 1 }
+            if let problem = spawn(process, arguments: arguments(for: process)) { return .failure(problem) }
+        }
+        let ready = process.runtime.wait(until: .after(.seconds(30))) { $0.phase == .running ? true : $0.phase == .failed ? false : nil }
+        return ready == true ? ControlResponse(ok: true) : .failure("\(process.name) did not come back: \(process.runtime.withLock { $0.lastExit ?? "" })")
+    }
+
+    // MARK: Stopping
+
+    /// Stops the peers (Stop), then the registry; after `grace` seconds escalates to SIGTERM,
+    /// then SIGKILL, to each process group. Returns what had to be killed.
+    public func stopAll(grace: Double) -> [String] {
+        if stopping.exchange(true, ordering: .acquiringAndReleasing) {
+            _ = stopped.wait(until: .never) { $0 ? true : nil }
+            return []
+        }
+        note("stopping: peers first, then the registry")
+        var killed = stopGracefully(peers, grace: grace)
+        killed += stopGracefully([registry], grace: grace)
+        stopped.withLock(notify: true) { $0 = true }
+        return killed
+    }
+
+    private func stopGracefully(_ processes: [ManagedProcess], grace: Double) -> [String] {
+        var running: [(ManagedProcess, Int32)] = []
+        for process in processes {
+            let (pid, input) = process.runtime.withLock { state -> (Int32?, FileHandle?) in
+                state.stopping = true
+                return (state.pid, state.input)
+            }
+            guard let pid else { continue }
+            running.append((process, pid))
+            // Stop, as typed at its console; then its stdin closes, which a supervised child
+            // takes as the end in any case.
+            if process.spec.role == .peer {
+                try? input?.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: 0, command: .line("Stop"))) + "\n").utf8))
+            }
+            try? input?.close()
+        }
+        return terminate(running.map(\.0), pid: running.map(\.1), grace: grace)
+    }
+
+    /// Waits `grace` seconds for the processes to exit, then SIGTERM, then SIGKILL.
+    @discardableResult
+    func terminate(_ processes: [ManagedProcess], pid pids: [Int32], grace: Double) -> [String] {
+        var killed: [String] = []
+        for (signal, wait) in [(Int32(0), grace), (SIGTERM, 2.0), (SIGKILL, 5.0)] {
+            let left = zip(processes, pids).filter { process, pid in process.runtime.withLock { $0.pid == pid } }
+            if left.isEmpty { break }
+            if signal != 0 {
+                for (process, pid) in left {
+                    kill(-pid, signal)   // the child's process group (Foundation makes it a leader)
+                    kill(pid, signal)
+                    killed.append("\(process.name) (\(signal == SIGTERM ? "SIGTERM" : "SIGKILL"))")
+                }
+            }
+            let deadline = Deadline.after(seconds: wait)
+            for (process, pid) in left {
+                _ = process.runtime.wait(until: deadline) { $0.pid == pid ? nil : true }
+            }
+        }
+        return killed
+    }
+
+    /// Blocks until `stopAll` has finished.
+    public func waitUntilStopped() {
+        _ = stopped.wait(until: .never) { $0 ? true : nil }
+    }
+}

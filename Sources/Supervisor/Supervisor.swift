@@ -1,0 +1,251 @@
+import Control
+import Foundation
+import NetworkConfig
+import NodeRuntime
+import Sockets
+import Synchronization
+
+/// Runs a network: the registry, then one process per peer, each with pipes drained
+/// continuously; restarts what exits unexpectedly (SPEC.md's policy); answers the control
+/// socket; and stops everything in order.
+public final class Supervisor: Sendable {
+    public let config: NetworkConfig
+    public let directory: StateDirectory
+    let binFolder: String
+    let log: LogBook
+    let reader = PipeReader()
+    let spawner = Spawner()
+    let registry: ManagedProcess
+    /// The peers, in config order.
+    let peers: [ManagedProcess]
+    let stopping = Atomic<Bool>(false)
+    /// Set once everything has stopped; `waitUntilStopped` waits for it.
+    let stopped = Protected(false)
+    /// The registry's port once it has reported it (kept across its restarts).
+    let registryPort = Protected<UInt16?>(nil)
+
+    public init(config: NetworkConfig, directory: StateDirectory, binFolder: String) {
+        self.config = config
+        self.directory = directory
+        self.binFolder = binFolder
+        self.log = LogBook(folder: directory.logs)
+        registry = ManagedProcess(spec: ProcessSpec(
+            name: "registry", role: .registry, executable: binFolder + "/p2p-registry",
+            arguments: Supervisor.registryArguments(config, port: config.registry.port),
+            restart: .onFailure, folder: nil))
+        peers = config.peers.map { peer in
+            ManagedProcess(spec: ProcessSpec(
+                name: peer.name, role: .peer, executable: binFolder + "/p2p-peer",
+                arguments: [], restart: peer.restart, folder: peer.dir))
+        }
+    }
+
+    static func registryArguments(_ config: NetworkConfig, port: UInt16) -> [String] {
+        var arguments = ["--supervised", "--host", config.registry.host, "--port", "\(port)",
+                         "--max-peers", "\(config.registry.maxPeers)", "--flag", config.registry.flag,
+                         "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)"]
+        if let range = config.registry.peerPorts { arguments += ["--peer-ports", "\(range.lowerBound)-\(range.upperBound)"] }
+        return arguments
+    }
+
+    func peerArguments(_ peer: NetworkConfig.Peer, registryPort: UInt16) -> [String] {
+        var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
+                         "--registry", "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
+                         "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
+                         "--query-timeout", "\(config.network.queryTimeout)"]
+        if peer.shareDownloads { arguments.append("--share-downloads") }
+        return arguments
+    }
+
+    var all: [ManagedProcess] { [registry] + peers }
+    var isStopping: Bool { stopping.load(ordering: .acquiring) }
+
+    /// The process called `name` (ignoring case, as peer names do).
+    func process(named name: String) -> ManagedProcess? {
+        all.first { $0.name.lowercased() == name.lowercased() }
+    }
+
+    /// Every line a process prints also goes to `handler` (the foreground `up`).
+    public func echo(_ handler: @escaping @Sendable (LogLine) -> Void) {
+        _ = log.follow(handler)
+    }
+
+    /// A line of the supervisor's own, in its log and to followers.
+    public func note(_ message: String) {
+        log.write("supervisor", "\(Log.timestamp()) \(message)")
+    }
+
+    // MARK: Starting
+
+    public struct StartFailure: Error, CustomStringConvertible {
+        public let process: String
+        public let reason: String
+        public let lastLines: [String]
+        public var description: String {
+            var text = "\(process) failed: \(reason)"
+            if !lastLines.isEmpty { text += "\nlast lines of \(process)'s log:\n" + lastLines.map { "  " + $0 }.joined(separator: "\n") }
+            return text
+        }
+    }
+
+    /// Starts the registry, waits for its ready message, starts every peer and waits until each
+    /// has joined and linked, all within `timeout` seconds. On failure nothing is left running.
+    public func start(timeout: Double) throws(StartFailure) {
+        log.clear()
+        let deadline = Deadline.after(seconds: timeout)
+        do {
+            try launch(registry, arguments: registry.spec.arguments)
+            let port = try awaitReady(registry, until: deadline)
+            registryPort.withLock { $0 = port }
+            for (process, peer) in zip(peers, config.peers) {
+                try launch(process, arguments: peerArguments(peer, registryPort: port))
+            }
+            for process in peers { _ = try awaitReady(process, until: deadline) }
+            note("network ready: registry on port \(port), \(peers.count) peers")
+        } catch {
+            _ = stopAll(grace: 2)
+            throw error
+        }
+    }
+
+    private func launch(_ process: ManagedProcess, arguments: [String]) throws(StartFailure) {
+        if let problem = spawn(process, arguments: arguments) {
+            throw StartFailure(process: process.name, reason: problem, lastLines: log.tail(process.name))
+        }
+    }
+
+    /// Waits for `process` to say it is ready; fails if it exits first or the deadline passes.
+    private func awaitReady(_ process: ManagedProcess, until deadline: Deadline) throws(StartFailure) -> UInt16 {
+        let outcome = process.runtime.wait(until: deadline) { state -> Result<UInt16, StartFailure>? in
+            if state.everReady, let port = state.port { return .success(port) }
+            if state.pid == nil && state.phase != .starting {
+                return .failure(StartFailure(process: process.name, reason: "exited before it was ready (\(state.lastExit ?? "unknown"))",
+                                             lastLines: []))
+            }
+            return nil
+        }
+        switch outcome {
+        case .success(let port)?: return port
+        case .failure(let failure)?:
+            // Give the pipe reader a moment to deliver the child's last words.
+            _ = process.runtime.wait(until: .after(.milliseconds(200))) { _ in nil as Bool? }
+            throw StartFailure(process: failure.process, reason: failure.reason, lastLines: log.tail(process.name))
+        case nil:
+            throw StartFailure(process: process.name, reason: "not ready within the timeout", lastLines: log.tail(process.name))
+        }
+    }
+
+    // MARK: Spawning and exits
+
+    /// Starts one incarnation of `process`. Returns a problem, or nil.
+    func spawn(_ process: ManagedProcess, arguments: [String]) -> String? {
+        guard FileManager.default.isExecutableFile(atPath: process.spec.executable) else {
+            let problem = "executable \(process.spec.executable) is missing (build it with swift build)"
+            process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = problem }
+            return problem
+        }
+        return spawner.run { [self] in
+            let child = Process()
+            child.executableURL = URL(fileURLWithPath: process.spec.executable)
+            child.arguments = arguments
+            var environment = ProcessInfo.processInfo.environment
+            environment["P2P_SUPERVISOR_PID"] = "\(getpid())"
+            child.environment = environment
+            let input = Pipe(), output = Pipe(), errors = Pipe()
+            child.standardInput = input
+            child.standardOutput = output
+            child.standardError = errors
+            let generation = process.runtime.withLock { state -> Int in
+                state.generation += 1
+                state.phase = .starting
+                state.stopping = false
+                return state.generation
+            }
+            child.terminationHandler = { [self] ended in
+                exited(process, generation: generation, status: ended.terminationStatus,
+                       signalled: ended.terminationReason == .uncaughtSignal)
+            }
+            do {
+                try child.run()
+            } catch {
+                process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
+                return "could not start \(process.spec.executable): \(error.localizedDescription)"
+            }
+            process.runtime.withLock(notify: true) { state in
+                state.pid = child.processIdentifier
+                state.input = input.fileHandleForWriting
+                state.startedAt = .now
+                state.neighbours = []
+            }
+            let name = process.name
+            reader.add(dup(output.fileHandleForReading.fileDescriptor)) { [log] line in
+                if let line { process.received(line, log: log) }
+            }
+            reader.add(dup(errors.fileHandleForReading.fileDescriptor)) { [log] line in
+                if let line { log.write(name, line) }
+            }
+            return nil
+        }
+    }
+
+    /// Foundation's termination handler (never a second waitpid): decide stopped, failed or
+    /// restart, by SPEC.md's policy.
+    private func exited(_ process: ManagedProcess, generation: Int, status: Int32, signalled: Bool) {
+        let description = signalled ? "killed by signal \(status)" : "exited with status \(status)"
+        let delay = process.runtime.withLock(notify: true) { state -> Double? in
+            guard state.generation == generation else { return nil }
+            try? state.input?.close()
+            state.input = nil
+            state.pid = nil
+            state.lastExit = description
+            ManagedProcess.abandonRequests(&state)
+            let ran = state.startedAt.map { ContinuousClock.now - $0 } ?? .zero
+            if state.restartWhenStopped && !isStopping {
+                state.restartWhenStopped = false
+                state.restarts += 1
+                state.phase = .restarting
+                return 0
+            }
+            let cleanExit = !signalled && status == 0
+            if state.stopping || isStopping || !state.everReady {
+                state.phase = cleanExit || state.stopping || isStopping ? .stopped : .failed
+                return nil
+            }
+            switch process.spec.restart {
+            case .no: state.phase = cleanExit ? .stopped : .failed; return nil
+            case .onFailure where cleanExit: state.phase = .stopped; return nil
+            default: break
+            }
+            state.quickFailures = ran < ManagedProcess.quickExit ? state.quickFailures + 1 : 0
+            if state.quickFailures >= ManagedProcess.quickFailureLimit {
+                state.phase = .failed
+                return nil
+            }
+            if ran >= ManagedProcess.stableAfter { state.backoff = ManagedProcess.firstBackoff }
+            let delay = state.backoff
+            state.backoff = min(state.backoff * 2, ManagedProcess.maxBackoff)
+            state.restarts += 1
+            state.phase = .restarting
+            return delay
+        }
+        let phase = process.runtime.withLock { $0.phase }
+        guard let delay else {
+            if !isStopping { note("\(process.name) \(description); \(phase.rawValue)") }
+            return
+        }
+        note("\(process.name) \(description); restarting in \(formatSeconds(delay))")
+        Threads.detach(name: "restart") { [self] in
+            if delay > 0 { _ = stopped.wait(until: .after(seconds: delay)) { $0 ? true : nil } }
+            guard !isStopping, process.runtime.withLock({ $0.phase == .restarting }) else { return }
+            if let problem = spawn(process, arguments: arguments(for: process)) { note("\(process.name): \(problem)") }
+        }
+    }
+
+    /// The arguments for a restart: the registry comes back on the port it had.
+    func arguments(for process: ManagedProcess) -> [String] {
+        let port = registryPort.snapshot ?? config.registry.port
+        if process === registry { return Self.registryArguments(config, port: port) }
+        guard let peer = config.peers.first(where: { $0.name == process.name }) else { return [] }
+        return peerArguments(peer, registryPort: port)
+    }
+}

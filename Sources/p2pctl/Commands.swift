@@ -1,0 +1,205 @@
+import Control
+import CSystemShims
+import Foundation
+import NetworkConfig
+import NodeRuntime
+import Supervisor
+
+/// `down`: stop everything through the supervisor and return once no process is left.
+func down(_ context: Context, grace: Double) -> Never {
+    guard let pid = context.state.runningSupervisor() else {
+        context.state.removeStaleFiles()
+        Log.answer("nothing is running (state dir \(context.state.path))")
+        exit(ExitCode.success)
+    }
+    let before = context.ask(ControlRequest(.status))?.status ?? []
+    if let response = context.ask(ControlRequest(.down, timeout: grace)), let killed = response.killed, !killed.isEmpty {
+        Log.answer("had to kill after the \(formatSeconds(grace)) grace period: \(killed.joined(separator: ", "))")
+    }
+    // The supervisor exits once everything has stopped; wait for that (an event, via pidfd).
+    if p2p_wait_for_exit(pid, Int32((grace + 20) * 1000)) != 1 {
+        kill(pid, SIGKILL)   // it did not answer: its children die with it (PR_SET_PDEATHSIG)
+        _ = p2p_wait_for_exit(pid, 5000)
+        Log.answer("the supervisor (pid \(pid)) did not stop; killed it")
+    }
+    for child in before.compactMap(\.pid) where p2p_wait_for_exit(child, 5000) != 1 {
+        kill(child, SIGKILL)
+    }
+    context.state.removeStaleFiles()
+    Log.answer("stopped \(before.count) process\(before.count == 1 ? "" : "es") and the supervisor")
+    exit(ExitCode.success)
+}
+
+func status(_ context: Context, json: Bool) -> Never {
+    let response = context.askRunning(ControlRequest(.status))
+    guard response.ok, let rows = response.status else { context.fail(response) }
+    if json { printJSON(rows); exit(ExitCode.success) }
+    let header = ["NAME", "ROLE", "PID", "PORT", "STATE", "UPTIME", "RESTARTS", "NEIGHBOURS", "FILES"]
+    let table = rows.map { row -> [String] in
+        [row.name, row.role.rawValue, row.pid.map(String.init) ?? "-", row.port.map(String.init) ?? "-",
+         row.state.rawValue, row.uptime.map(formatUptime) ?? "-", "\(row.restarts)",
+         row.role == .peer ? (row.neighbours.isEmpty ? "-" : row.neighbours.joined(separator: ",")) : "",
+         row.files.map(String.init) ?? ""]
+    }
+    Log.answer(render(header: header, rows: table) { column, value in
+        guard column == 4 else { return value }
+        let code = ["running": "32", "starting": "33", "restarting": "33", "failed": "31"][value.trimmingCharacters(in: .whitespaces)] ?? "2"
+        return context.paint(value, code)
+    })
+    exit(ExitCode.success)
+}
+
+func send(_ context: Context, peer: String, words: [String], json: Bool, timeout: Double) -> Never {
+    let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
+    let response = context.askRunning(ControlRequest(.send, name: peer, line: words.joined(separator: " "), timeout: timeout)) { update in
+        if let step = update.progress { bar.show(step) }
+    }
+    bar.finish()
+    if json {
+        printJSON(response.reply ?? Reply(ok: response.ok, error: response.error))
+    } else if let reply = response.reply {
+        if let text = reply.text, !text.isEmpty { Log.answer(text) } else if let error = reply.error { Log.error(Context.program, error) }
+    } else if let error = response.error {
+        Log.error(Context.program, error)
+    }
+    exit(response.ok ? ExitCode.success : response.exitCode ?? ExitCode.failure)
+}
+
+func topo(_ context: Context, format: String) -> Never {
+    guard ["text", "json", "dot", "svg"].contains(format) else {
+        Log.error(Context.program, "--format must be text, json, dot or svg, not '\(format)'")
+        exit(ExitCode.usage)
+    }
+    let response = context.askRunning(ControlRequest(.topology))
+    guard response.ok, let topology = response.topology else { context.fail(response) }
+    switch format {
+    case "json": printJSON(topology)
+    case "dot": Log.answer(topology.dot)
+    case "svg": Log.answer(renderSVG(topology.dot))
+    default: Log.answer(topology.text)
+    }
+    exit(ExitCode.success)
+}
+
+/// Graphviz's `dot`, when installed.
+func renderSVG(_ dot: String) -> String {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        .map { "\($0)/dot" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    guard let path else {
+        Log.error(Context.program, "--format svg needs Graphviz's dot (apt-get install graphviz); --format dot prints its input")
+        exit(ExitCode.failure)
+    }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = ["-Tsvg"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    do { try process.run() } catch {
+        Log.error(Context.program, "cannot run \(path): \(error.localizedDescription)")
+        exit(ExitCode.failure)
+    }
+    try? input.fileHandleForWriting.write(contentsOf: Data(dot.utf8))
+    try? input.fileHandleForWriting.close()
+    let svg = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        Log.error(Context.program, "dot failed with status \(process.terminationStatus)")
+        exit(ExitCode.failure)
+    }
+    return String(decoding: svg, as: UTF8.self)
+}
+
+func files(_ context: Context, peers: [String], json: Bool) -> Never {
+    let response = context.askRunning(ControlRequest(.files, names: peers))
+    guard response.ok, let lists = response.files else { context.fail(response) }
+    if json { printJSON(lists); exit(ExitCode.success) }
+    var rows: [[String]] = []
+    for list in lists {
+        if let error = list.error { rows.append([list.peer, "(\(error))", "", ""]) }
+        for file in list.files { rows.append([list.peer, file.name, "\(file.size)", file.sha256]) }
+        if list.files.isEmpty && list.error == nil { rows.append([list.peer, "(no files)", "", ""]) }
+    }
+    Log.answer(render(header: ["PEER", "FILE", "SIZE", "SHA-256"], rows: rows))
+    exit(ExitCode.success)
+}
+
+func restart(_ context: Context, name: String) -> Never {
+    let response = context.askRunning(ControlRequest(.restart, name: name))
+    guard response.ok else { context.fail(response) }
+    Log.answer("restarted \(name)")
+    exit(ExitCode.success)
+}
+
+func killProcess(_ context: Context, name: String, signal: String?) -> Never {
+    guard let number = signalNumber(signal ?? "KILL") else {
+        Log.error(Context.program, "unknown signal '\(signal ?? "")'; use a name like KILL, TERM, INT, HUP, STOP, CONT or a number")
+        exit(ExitCode.usage)
+    }
+    let response = context.askRunning(ControlRequest(.kill, name: name, signal: number))
+    guard response.ok else { context.fail(response) }
+    Log.answer("sent \(signal?.uppercased() ?? "KILL") to \(name)")
+    exit(ExitCode.success)
+}
+
+func signalNumber(_ text: String) -> Int32? {
+    if let number = Int32(text), number > 0, number < 65 { return number }
+    let name = text.uppercased().hasPrefix("SIG") ? String(text.uppercased().dropFirst(3)) : text.uppercased()
+    let known: [String: Int32] = ["KILL": SIGKILL, "TERM": SIGTERM, "INT": SIGINT, "HUP": SIGHUP, "QUIT": SIGQUIT,
+                                  "STOP": SIGSTOP, "CONT": SIGCONT, "USR1": SIGUSR1, "USR2": SIGUSR2, "ABRT": SIGABRT, "SEGV": SIGSEGV]
+    return known[name]
+}
+
+func validate(_ context: Context) -> Never {
+    let config = context.loadConfig()
+    Log.answer("\(context.configPath) is valid: the registry on \(config.registry.host):\(config.registry.port), \(config.peers.count) peer\(config.peers.count == 1 ? "" : "s") (\(config.peers.map(\.name).joined(separator: ", ")))")
+    exit(ExitCode.success)
+}
+
+// MARK: Output helpers
+
+func printJSON<T: Encodable>(_ value: T) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    Log.answer(String(decoding: (try? encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self))
+}
+
+/// Columns padded to their widest cell; `style` may colour a cell after padding.
+func render(header: [String], rows: [[String]], style: (Int, String) -> String = { $1 }) -> String {
+    let widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
+    func line(_ cells: [String], styled: Bool) -> String {
+        cells.enumerated().map { column, cell in
+            let padded = column == cells.count - 1 ? cell : cell + String(repeating: " ", count: widths[column] - cell.count)
+            return styled ? style(column, padded) : padded
+        }.joined(separator: "  ")
+    }
+    return ([line(header, styled: false)] + rows.map { line($0, styled: true) }).joined(separator: "\n")
+}
+
+func formatUptime(_ seconds: Double) -> String {
+    let whole = Int(seconds)
+    if whole < 60 { return "\(whole)s" }
+    if whole < 3600 { return "\(whole / 60)m\(whole % 60)s" }
+    return "\(whole / 3600)h\(whole % 3600 / 60)m"
+}
+
+/// A one-line progress bar on stderr for large downloads (a terminal only).
+final class ProgressBar {
+    let enabled: Bool
+    private var shown = false
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func show(_ step: TransferProgress) {
+        guard enabled, step.total > 0 else { return }
+        let fraction = Double(step.bytes) / Double(step.total)
+        let filled = Int(fraction * 30)
+        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled)
+        let text = "\r[\(bar)] \(Int(fraction * 100))% \(step.bytes / 1_048_576)/\(step.total / 1_048_576) MiB"
+        FileHandle.standardError.write(Data(text.utf8))
+        shown = true
+    }
+
+    func finish() {
+        if shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}

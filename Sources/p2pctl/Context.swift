@@ -1,0 +1,83 @@
+import Control
+import Foundation
+import NetworkConfig
+import NodeRuntime
+import Sockets
+import Supervisor
+
+/// What every command needs: where the config and the state folder are, where the other
+/// executables live, and how to talk to a running supervisor.
+struct Context {
+    let configPath: String
+    let state: StateDirectory
+    /// The folder with p2p-registry and p2p-peer: beside this executable.
+    let binFolder: String
+    let colour: Bool
+
+    static let program = "p2pctl"
+
+    init(configOption: String?, stateOption: String?) {
+        let environment = ProcessInfo.processInfo.environment
+        let here = FileManager.default.currentDirectoryPath
+        configPath = ConfigLoader.resolvePath(option: configOption, environment: environment, currentDirectory: here)
+        state = StateDirectory.resolve(option: stateOption, environment: environment, currentDirectory: here)
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        binFolder = (me as NSString).deletingLastPathComponent
+        colour = isatty(STDOUT_FILENO) == 1 && environment["NO_COLOR"] == nil
+    }
+
+    /// The config, or exit 2 with every problem and its JSON path.
+    func loadConfig() -> NetworkConfig {
+        do {
+            return try ConfigLoader.load(path: configPath)
+        } catch {
+            Log.answer(error.description)
+            Log.error(Context.program, "the config has \(error.problems.count) problem\(error.problems.count == 1 ? "" : "s"); nothing was started")
+            exit(ExitCode.usage)
+        }
+    }
+
+    // MARK: Talking to the supervisor
+
+    /// Sends one request; calls `stream` for progress and log lines; returns the final answer.
+    /// nil when no supervisor answers on this state folder.
+    func ask(_ request: ControlRequest, stream: (ControlResponse) -> Void = { _ in }) -> ControlResponse? {
+        guard let socket = try? Socket.connect(to: SocketAddress(unixPath: state.socketPath), timeout: .seconds(5)) else {
+            return nil
+        }
+        defer { socket.close() }
+        guard (try? socket.write(Array((JSONLines.encode(request) + "\n").utf8), until: .after(.seconds(5)))) != nil else { return nil }
+        var reader = SocketReader(socket)
+        while true {
+            guard let line = try? reader.readLine(maxLength: 64 << 20, until: .never),
+                  let response = try? JSONLines.decode(ControlResponse.self, from: String(decoding: line, as: UTF8.self)) else {
+                return .failure("the supervisor went away before it answered")
+            }
+            if response.isStreamed { stream(response) } else { return response }
+        }
+    }
+
+    /// Like `ask`, but a missing network is the end: exit 1 with what to do.
+    func askRunning(_ request: ControlRequest, stream: (ControlResponse) -> Void = { _ in }) -> ControlResponse {
+        if let response = ask(request, stream: stream) { return response }
+        state.removeStaleFiles()
+        Log.error(Context.program, "no network is up (state dir \(state.path)); start one with: p2pctl up")
+        exit(ExitCode.failure)
+    }
+
+    /// Prints an error answer and exits with its code.
+    func fail(_ response: ControlResponse) -> Never {
+        Log.error(Context.program, response.error ?? "failed")
+        exit(response.exitCode ?? ExitCode.failure)
+    }
+
+    func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+}
+
+/// A stable fingerprint of a config's meaning (not its formatting), so `up` can tell "the
+/// same network is already up" from "another one is".
+func digest(of config: NetworkConfig) -> String {
+    var hash: UInt64 = 0xcbf29ce484222325
+    for byte in JSONLines.encode(config).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100000001b3 }
+    return String(hash, radix: 16)
+}

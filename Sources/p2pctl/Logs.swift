@@ -1,0 +1,40 @@
+import Control
+import Foundation
+import NodeRuntime
+import Supervisor
+
+/// `logs`: the processes' log files, merged in time order and prefixed with their names; with
+/// `-f`, then every new line as the supervisor writes it. The files outlive `down` until the
+/// next `up`, so this works with no network up too.
+func logs(_ context: Context, names: [String], follow: Bool, count: Int?) -> Never {
+    let available = ((try? FileManager.default.contentsOfDirectory(atPath: context.state.logs)) ?? [])
+        .filter { $0.hasSuffix(".log") }.map { String($0.dropLast(4)) }.sorted()
+    var chosen: [String] = []
+    for name in names {
+        guard let match = available.first(where: { $0.lowercased() == name.lowercased() }) else {
+            Log.error(Context.program, "no log for '\(name)' in \(context.state.logs); there are: \(available.joined(separator: ", "))")
+            exit(ExitCode.usage)
+        }
+        chosen.append(match)
+    }
+    if chosen.isEmpty { chosen = available }
+    let printer = LinePrinter(context: context, names: chosen)
+
+    var lines: [(stamp: String, order: Int, line: LogLine)] = []
+    for name in chosen {
+        let text = (try? String(contentsOfFile: context.state.log(name), encoding: .utf8)) ?? ""
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            // Lines start with HH:MM:SS.mmm; merge the files by it, keeping each file's order.
+            lines.append((String(line.prefix(12)), lines.count + index, LogLine(name: name, line: String(line))))
+        }
+    }
+    lines.sort { ($0.stamp, $0.order) < ($1.stamp, $1.order) }
+    for entry in lines.suffix(count ?? lines.count) { printer.print(entry.line) }
+
+    guard follow else { exit(ExitCode.success) }
+    let response = context.ask(ControlRequest(.follow, names: chosen.isEmpty ? nil : chosen)) { update in
+        if let line = update.log { printer.print(line) }
+    }
+    if response == nil { Log.error(Context.program, "no network is up to follow; the lines above are from the last run") }
+    exit(ExitCode.success)
+}
