@@ -12,6 +12,8 @@ public final class ControlServer: Sendable {
     /// Called after a `down` request has stopped everything (the supervisor then exits).
     let onDown: @Sendable () -> Void
     let configDigest: String
+    /// Connections following the logs, shut down when the supervisor stops.
+    private let followers = Protected([ObjectIdentifier: Socket]())
 
     public init(supervisor: Supervisor, configDigest: String, onDown: @escaping @Sendable () -> Void) throws {
         self.supervisor = supervisor
@@ -21,7 +23,10 @@ public final class ControlServer: Sendable {
         Threads.detach(name: "control") { [self] in acceptLoop() }
     }
 
-    public func close() { listener.shutdown() }
+    public func close() {
+        listener.shutdown()
+        for socket in followers.withLock({ $0.values }) { socket.shutdown() }
+    }
 
     private func acceptLoop() {
         while true {
@@ -44,7 +49,35 @@ public final class ControlServer: Sendable {
             _ = reply(.failure("malformed request: expected one JSON object on one line"))
             return
         }
-        _ = reply(answer(request, stream: reply))
+        if request.command == .follow {
+            follow(request.names ?? [], on: socket, stream: reply)
+        } else {
+            _ = reply(answer(request, stream: reply))
+        }
+    }
+
+    /// Streams log lines until the follower hangs up or the supervisor stops (which shuts the
+    /// socket down): the thread waits on the socket itself, not on a timer.
+    private func follow(_ names: [String], on socket: Socket, stream: @escaping @Sendable (ControlResponse) -> Bool) {
+        let wanted = Set(names.map { $0.lowercased() })
+        let token = supervisor.log.follow { line in
+            guard wanted.isEmpty || wanted.contains(line.name.lowercased()) else { return }
+            var update = ControlResponse(ok: true)
+            update.log = line
+            if !stream(update) { socket.shutdown() }
+        }
+        followers.withLock { $0[ObjectIdentifier(socket)] = socket }
+        defer {
+            supervisor.log.unfollow(token)
+            followers.withLock { $0[ObjectIdentifier(socket)] = nil }
+        }
+        var byte = [UInt8](repeating: 0, count: 1)
+        while !supervisor.isStopping {
+            // Readable means the follower closed (it sends nothing more) or we were shut down.
+            let count = try? byte.withUnsafeMutableBytes { try socket.read(into: $0, until: .never) }
+            if count == nil || count == 0 { break }
+        }
+        _ = stream(ControlResponse(ok: true))
     }
 
     private func answer(_ request: ControlRequest, stream: @escaping @Sendable (ControlResponse) -> Bool) -> ControlResponse {
@@ -87,20 +120,7 @@ public final class ControlServer: Sendable {
             onDown()
             return response
         case .follow:
-            let names = Set((request.names ?? []).map { $0.lowercased() })
-            let ended = Protected(false)
-            let token = supervisor.log.follow { line in
-                guard names.isEmpty || names.contains(line.name.lowercased()), !ended.snapshot else { return }
-                var update = ControlResponse(ok: true)
-                update.log = line
-                if !stream(update) { ended.withLock(notify: true) { $0 = true } }
-            }
-            defer { supervisor.log.unfollow(token) }
-            // Until the follower goes away or the network stops.
-            while ended.wait(until: .after(.seconds(1)), { $0 ? true : nil }) == nil {
-                if supervisor.isStopping { break }
-            }
-            return ControlResponse(ok: true)
+            return ControlResponse(ok: true)   // handled by `follow` above
         }
     }
 }

@@ -50,7 +50,7 @@ public final class Supervisor: Sendable {
 
     func peerArguments(_ peer: NetworkConfig.Peer, registryPort: UInt16) -> [String] {
         var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
-                         "--registry", "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
+                         "--registry", config.registry.host.contains(":") ? "[\(config.registry.host)]:\(registryPort)" : "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
                          "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
                          "--query-timeout", "\(config.network.queryTimeout)"]
         if peer.shareDownloads { arguments.append("--share-downloads") }
@@ -178,10 +178,16 @@ public final class Supervisor: Sendable {
                 state.neighbours = []
             }
             let name = process.name
-            reader.add(dup(output.fileHandleForReading.fileDescriptor)) { [log] line in
+            // The reader owns duplicates; the originals are closed now rather than when Foundation
+            // lets go of the Process, so each child costs the supervisor three descriptors.
+            let outputFD = dup(output.fileHandleForReading.fileDescriptor)
+            let errorsFD = dup(errors.fileHandleForReading.fileDescriptor)
+            try? output.fileHandleForReading.close()
+            try? errors.fileHandleForReading.close()
+            reader.add(outputFD) { [log] line in
                 if let line { process.received(line, log: log) }
             }
-            reader.add(dup(errors.fileHandleForReading.fileDescriptor)) { [log] line in
+            reader.add(errorsFD) { [log] line in
                 if let line { log.write(name, line) }
             }
             return nil
