@@ -45,6 +45,21 @@ import Testing
         #expect(s3.line(in: \.stderr, containing: "link lost") != nil || network.peers["s2"]!.line(in: \.stderr, containing: "link lost: s1") != nil)
     }
 
+    @Test func onATerminalWithoutANameThePeerAsksForNameAndFlag() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }   // util-linux gives a pty
+        let network = try ProcessNetwork()
+        let folder = try network.folder.folder("s9")
+        let command = "\(binFolder)/p2p-peer --dir \(folder) --registry 127.0.0.1:\(network.registryPort)"
+        let terminal = try Spawned("/usr/bin/script", ["-qec", command, "/dev/null"], name: "terminal")
+        #expect(terminal.line(in: \.stdout, containing: "Enter server name:") != nil)
+        try terminal.type("s9")
+        #expect(terminal.line(in: \.stdout, containing: "Enter flag") != nil)
+        try terminal.type("p2p")   // the flag ignores case
+        #expect(network.registry.line(in: \.stderr, containing: "s9 joined") != nil)
+        try terminal.type("Stop")
+        #expect(terminal.waitForExit() == 0)
+    }
+
     @Test func curlFetchesAFileAndARangeWithTheSHA256AsETag() throws {
         let network = try ProcessNetwork()
         let bytes = Array("0123456789abcdef\n".utf8)

@@ -29,7 +29,8 @@ final class Spawned {
 
     init(_ executable: String, _ arguments: [String], name: String? = nil, directory: String? = nil) throws {
         self.name = name ?? executable
-        process.executableURL = URL(fileURLWithPath: "\(binFolder)/\(executable)")
+        // One of ours by name, or any program by absolute path.
+        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binFolder)/\(executable)")
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe(), errors = Pipe()
