@@ -50,6 +50,10 @@ int p2p_spawn_detached(const char *path, char *const argv[], int report_fd) {
     posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, report_fd, 3);
+    /* Nothing else the caller holds may live on in the supervisor: a caller that waits for a
+       descriptor to close (Foundation.Process watches a socket; $(...) a pipe) would wait
+       for as long as the network runs. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, 4);
     /* A clean start: no blocked signals, default dispositions for the ones that matter. */
     sigemptyset(&none);
     sigemptyset(&defaults);
