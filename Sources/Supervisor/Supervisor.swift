@@ -97,9 +97,11 @@ public final class Supervisor: Sendable {
             try launch(registry, arguments: registry.spec.arguments)
             let port = try awaitReady(registry, until: deadline)
             registryPort.withLock { $0 = port }
+            let launching = ContinuousClock.now
             for (process, peer) in zip(peers, config.peers) {
                 try launch(process, arguments: peerArguments(peer, registryPort: port))
             }
+            note("started \(peers.count) peers in \(ContinuousClock.now - launching)")
             for process in peers { _ = try awaitReady(process, until: deadline) }
             note("network ready: registry on port \(port), \(peers.count) peers")
         } catch {
