@@ -24,21 +24,29 @@ final class Spawned {
     let stdout = Protected([String]())
     let stderr = Protected([String]())
     let exitStatus = Protected<Int32?>(nil)
+    let wasSignalled = Protected(false)
     /// Output streams not yet at end of file.
     private let openStreams = Protected(2)
+    /// Both stdout and stderr reached end of file (so `$(command)` would return).
+    var released: Bool { openStreams.snapshot == 0 }
 
-    init(_ executable: String, _ arguments: [String], name: String? = nil, directory: String? = nil) throws {
+    init(_ executable: String, _ arguments: [String], name: String? = nil, directory: String? = nil,
+         environment: [String: String] = [:]) throws {
         self.name = name ?? executable
         // One of ours by name, or any program by absolute path.
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binFolder)/\(executable)")
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
         process.standardError = errors
-        let status = exitStatus
-        process.terminationHandler = { process in status.withLock(notify: true) { $0 = process.terminationStatus } }
+        let status = exitStatus, signalled = wasSignalled
+        process.terminationHandler = { process in
+            signalled.withLock { $0 = process.terminationReason == .uncaughtSignal }
+            status.withLock(notify: true) { $0 = process.terminationStatus }
+        }
         try process.run()
         Spawned.collect(dup(output.fileHandleForReading.fileDescriptor), into: stdout, done: openStreams)
         Spawned.collect(dup(errors.fileHandleForReading.fileDescriptor), into: stderr, done: openStreams)
