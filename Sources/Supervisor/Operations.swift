@@ -51,18 +51,25 @@ extension Supervisor {
         return response
     }
 
-    /// Forwards a console line to a peer; waits for it while it is starting or restarting.
+    /// Forwards a console line to a peer; waits for it while it is starting or restarting,
+    /// and asks again once if it died while answering and is coming back.
     func send(to name: String, line: String, timeout: Double, progress: (TransferProgress) -> Void) -> ControlResponse {
         guard let peer = peers.first(where: { $0.name.lowercased() == name.lowercased() }) else {
             return unknownName(name, peersOnly: true)
         }
-        let phase = peer.runtime.wait(until: .after(seconds: timeout)) { state -> ProcessStatus.State? in
-            state.phase == .starting || state.phase == .restarting ? nil : state.phase
+        var reply = Reply(ok: false)
+        for attempt in 0..<2 {
+            let phase = peer.runtime.wait(until: .after(seconds: timeout)) { state -> ProcessStatus.State? in
+                state.phase == .starting || state.phase == .restarting ? nil : state.phase
+            }
+            guard phase == .running else {
+                return .failure("\(peer.name) is \(phase?.rawValue ?? "still starting after \(formatSeconds(timeout))"); nothing was sent")
+            }
+            reply = peer.request(ChildCommand.line(line), timeout: timeout, progress: progress)
+            let exited = !reply.ok && peer.runtime.withLock { $0.pid == nil || $0.phase == .restarting }
+            if !exited || attempt == 1 { break }
+            note("\(peer.name) exited while answering '\(line)'; asking again once it is back")
         }
-        guard phase == .running else {
-            return .failure("\(peer.name) is \(phase?.rawValue ?? "still starting after \(formatSeconds(timeout))"); nothing was sent")
-        }
-        let reply = peer.request(ChildCommand.line(line), timeout: timeout, progress: progress)
         var response = ControlResponse(ok: reply.ok, error: reply.error)
         response.reply = reply
         return response
