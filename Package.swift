@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "p2pctl", targets: ["p2pctl"]),
         .executable(name: "p2p-registry", targets: ["p2p-registry"]),
         .executable(name: "p2p-peer", targets: ["p2p-peer"]),
+        .executable(name: "p2pbench", targets: ["p2pbench"]),
         .library(name: "Sockets", targets: ["Sockets"]),
     ],
     targets: [
@@ -36,6 +37,10 @@ let package = Package(
                           swiftSettings: swift6),
         .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
         .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
+
+        // The benchmark: figures against references measured in the same run.
+        .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "CSystemShims"],
+                          swiftSettings: swift6),
 
         // libFuzzer entry points (built with -DFUZZING by .ci/fuzz; a stub otherwise).
         .executableTarget(name: "fuzz-frames", dependencies: ["Wire"], swiftSettings: swift6),

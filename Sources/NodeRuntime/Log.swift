@@ -2,13 +2,20 @@
 import Glibc
 #endif
 import Sockets
+import Synchronization
 
 /// The human log: one line per event that matters, on stderr, each with the local time.
 /// Console answers go to stdout instead (see `Console.say`), so a script can read them apart.
 public enum Log {
     private static let lock = Protected(())
+    private static let silenced = Atomic<Bool>(false)
+
+    /// Drops the human log (stderr events) from now on: for a benchmark running hundreds of
+    /// peers in one process, where the lines would cost more than what is measured.
+    public static func silence() { silenced.store(true, ordering: .relaxed) }
 
     public static func event(_ message: String) {
+        if silenced.load(ordering: .relaxed) { return }
         emit("\(timestamp()) \(message)\n", to: STDERR_FILENO)
     }
 

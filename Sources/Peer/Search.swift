@@ -71,6 +71,33 @@ extension PeerNode {
         }
     }
 
+    /// Starts search `id`: sends the query to every neighbour. False when there is none.
+    func flood(_ query: String, id: QueryID) -> Bool {
+        router.withLock { $0.begin(id) }
+        let neighbours = links.withLock { $0.all }
+        guard !neighbours.isEmpty else { return false }
+        let sent = neighbours.filter { $0.send(.query(id: id, ttl: configuration.ttl, hops: 0, name: query)) }.count
+        router.withLock { $0.sent(queries: sent) }
+        Log.event("searching for \(query) (ttl \(configuration.ttl)) via \(neighbours.map(\.name).joined(separator: ", "))")
+        return true
+    }
+
+    func awaitFirstHit(_ id: QueryID, until deadline: Deadline) -> Bool {
+        router.wait(until: deadline) { $0.searches[id]?.isEmpty == false ? true : nil } != nil
+    }
+
+    /// How long the first hit for `query` took to come back, measured here on the monotonic
+    /// clock, and from how many hops away; nil when none came within the query timeout. For
+    /// measuring lookups (the benchmark); nothing is downloaded.
+    public func locate(_ query: String) -> (firstHit: Duration, hops: Int)? {
+        let id = QueryID.random()
+        defer { router.withLock { $0.end(id) } }
+        let started = ContinuousClock.now
+        guard flood(query, id: id), awaitFirstHit(id, until: .after(configuration.queryTimeout)) else { return nil }
+        let took = ContinuousClock.now - started
+        return (took, router.withLock { $0.searches[id]?.first?.hops ?? 0 })
+    }
+
     /// Downloads `query` (a full name, or a stem) into `Downloads/`: floods a query, takes the
     /// first holder that answers, and falls back to the next holders if a transfer fails.
     public func download(_ query: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadResult {
@@ -101,16 +128,10 @@ extension PeerNode {
         }
 
         let id = QueryID.random()
-        router.withLock { $0.begin(id) }
         defer { router.withLock { $0.end(id) } }
-        let neighbours = links.withLock { $0.all }
-        guard !neighbours.isEmpty else { return finish("not found: \(query) (this peer has no neighbours to ask)") }
-        let sent = neighbours.filter { $0.send(.query(id: id, ttl: configuration.ttl, hops: 0, name: query)) }.count
-        router.withLock { $0.sent(queries: sent) }
-        Log.event("searching for \(query) (ttl \(configuration.ttl)) via \(neighbours.map(\.name).joined(separator: ", "))")
-
+        guard flood(query, id: id) else { return finish("not found: \(query) (this peer has no neighbours to ask)") }
         let deadline = Deadline.after(configuration.queryTimeout)
-        guard router.wait(until: deadline, { $0.searches[id]?.isEmpty == false ? true : nil }) != nil else {
+        guard awaitFirstHit(id, until: deadline) else {
             return finish("not found: no peer has \(query) (searched for \(configuration.queryTimeout))")
         }
         if !FileStore.hasExtension(query) {
