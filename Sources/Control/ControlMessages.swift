@@ -113,6 +113,8 @@ public struct ControlResponse: Sendable, Equatable, Codable {
     // streamed
     public var progress: TransferProgress?
     public var log: LogLine?
+    /// The first line of a `follow`: from here on, every new line is sent.
+    public var following: Bool?
 
     public init(ok: Bool, error: String? = nil, exitCode: Int32? = nil) {
         self.ok = ok
@@ -124,5 +126,5 @@ public struct ControlResponse: Sendable, Equatable, Codable {
         ControlResponse(ok: false, error: error, exitCode: exitCode)
     }
 
-    public var isStreamed: Bool { progress != nil || log != nil }
+    public var isStreamed: Bool { progress != nil || log != nil || following != nil }
 }

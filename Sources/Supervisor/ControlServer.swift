@@ -67,6 +67,9 @@ public final class ControlServer: Sendable {
             if !stream(update) { socket.shutdown() }
         }
         followers.withLock { $0[ObjectIdentifier(socket)] = socket }
+        var subscribed = ControlResponse(ok: true)
+        subscribed.following = true
+        _ = stream(subscribed)
         defer {
             supervisor.log.unfollow(token)
             followers.withLock { $0[ObjectIdentifier(socket)] = nil }

@@ -20,21 +20,40 @@ func logs(_ context: Context, names: [String], follow: Bool, count: Int?) -> Nev
     if chosen.isEmpty { chosen = available }
     let printer = LinePrinter(context: context, names: chosen)
 
-    var lines: [(stamp: String, order: Int, line: LogLine)] = []
-    for name in chosen {
-        let text = (try? String(contentsOfFile: context.state.log(name), encoding: .utf8)) ?? ""
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            // Lines start with HH:MM:SS.mmm; merge the files by it, keeping each file's order.
-            lines.append((String(line.prefix(12)), lines.count + index, LogLine(name: name, line: String(line))))
+    /// The lines in the files, merged by time (lines start with HH:MM:SS.mmm), each file's
+    /// own order kept; the last `count` of them.
+    func history() -> [LogLine] {
+        var lines: [(stamp: String, order: Int, line: LogLine)] = []
+        for name in chosen {
+            let text = (try? String(contentsOfFile: context.state.log(name), encoding: .utf8)) ?? ""
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
+                lines.append((String(line.prefix(12)), lines.count, LogLine(name: name, line: String(line))))
+            }
+        }
+        lines.sort { ($0.stamp, $0.order) < ($1.stamp, $1.order) }
+        return lines.suffix(count ?? lines.count).map(\.line)
+    }
+
+    guard follow else {
+        history().forEach(printer.print)
+        exit(ExitCode.success)
+    }
+    // Following: subscribe first, then print the files, then the stream, so no line falls in
+    // between; a line both in the files and in the stream is printed once.
+    var printed = Set<String>()
+    let response = context.ask(ControlRequest(.follow, names: chosen.isEmpty ? nil : chosen)) { update in
+        if update.following == true {
+            for line in history() {
+                printer.print(line)
+                printed.insert(line.name + "\u{0}" + line.line)
+            }
+        } else if let line = update.log, printed.remove(line.name + "\u{0}" + line.line) == nil {
+            printer.print(line)
         }
     }
-    lines.sort { ($0.stamp, $0.order) < ($1.stamp, $1.order) }
-    for entry in lines.suffix(count ?? lines.count) { printer.print(entry.line) }
-
-    guard follow else { exit(ExitCode.success) }
-    let response = context.ask(ControlRequest(.follow, names: chosen.isEmpty ? nil : chosen)) { update in
-        if let line = update.log { printer.print(line) }
+    if response == nil {
+        history().forEach(printer.print)
+        Log.error(Context.program, "no network is up to follow; the lines above are from the last run")
     }
-    if response == nil { Log.error(Context.program, "no network is up to follow; the lines above are from the last run") }
     exit(ExitCode.success)
 }
