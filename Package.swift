@@ -4,6 +4,7 @@ import PackageDescription
 // Swift 6 language mode (strict concurrency) everywhere, and no warnings: `swift test` and CI
 // fail on one, so none can pile up.
 let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-warnings-as-errors"])]
+let staticSwift: [LinkerSetting] = [.unsafeFlags(["-static-stdlib", "-use-ld=lld"]), .linkedLibrary("_FoundationCollections"), .linkedLibrary("_FoundationCShims")]
 
 let package = Package(
     name: "p2pnet",
@@ -35,8 +36,12 @@ let package = Package(
         // Thin executables.
         .executableTarget(name: "p2pctl", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],
                           swiftSettings: swift6),
-        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
-        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6),
+        // Linked with the Swift libraries inside: a network starts hundreds of these, and
+        // resolving a dozen shared libraries at each start is most of a peer's start-up.
+        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+                          linkerSettings: staticSwift),
+        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+                          linkerSettings: staticSwift),
 
         // The benchmark: figures against references measured in the same run.
         .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "CSystemShims"],
