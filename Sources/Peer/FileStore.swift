@@ -28,6 +28,7 @@ public final class FileStore: Sendable {
     public let partials: String
     public let shareDownloads: Bool
     private let hashes = Protected([String: (Identity, SHA256Digest)]())
+    private let listings = Protected([String: (stamp: [Int], names: [String])]())
 
     public static let partialsFolder = ".p2p-partial"
 
@@ -100,21 +101,41 @@ public final class FileStore: Sendable {
 
     /// Served files matching a query: the exact name, or for a name without an extension every
     /// file with that stem.
+    /// Every peer a query passes asks this, so only the names are listed (and kept while the
+    /// folder is unchanged); just the matching files are looked at closely.
     public func matches(_ query: String) -> [Entry] {
-        FileStore.match(query, in: shared())
+        var found = FileStore.match(query, in: listing(root)).compactMap { entry(named: $0, in: root) }
+        if shareDownloads && found.isEmpty {
+            found = FileStore.match(query, in: listing(downloads)).compactMap { entry(named: $0, in: downloads) }
+        }
+        return found
     }
 
     /// Files this peer already has for `query`, shared or downloaded (the origin's "already exists").
     public func localCopies(of query: String) -> [Entry] {
-        let downloaded = FileStore.names(in: downloads).compactMap { entry(named: $0, in: downloads) }
-        let all = FileStore.names(in: root).compactMap { entry(named: $0, in: root) } + downloaded
-        return FileStore.match(query, in: all)
+        let downloaded = FileStore.match(query, in: listing(downloads)).compactMap { entry(named: $0, in: downloads) }
+        let own = FileStore.match(query, in: listing(root)).compactMap { entry(named: $0, in: root) }
+        let all = own + downloaded.filter { file in !own.contains { $0.name == file.name } }
+        return all.contains { $0.name == query } ? all.filter { $0.name == query }.prefix(1).map { $0 } : all
     }
 
-    static func match(_ query: String, in entries: [Entry]) -> [Entry] {
-        if let exact = entries.first(where: { $0.name == query }) { return [exact] }
+    /// The exact name if present, else (for a name without an extension) every name with that stem.
+    static func match(_ query: String, in names: [String]) -> [String] {
+        if names.contains(query) { return [query] }
         guard !hasExtension(query) else { return [] }
-        return entries.filter { stem(of: $0.name) == query }
+        return names.filter { stem(of: $0) == query }
+    }
+
+    /// The names in `folder`, from the cache while the folder's mtime and inode are unchanged
+    /// (adding, removing or renaming a file changes them).
+    private func listing(_ folder: String) -> [String] {
+        var info = stat()
+        guard stat(folder, &info) == 0 else { return [] }
+        let stamp = [Int(info.st_ino), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+        if let cached = listings.withLock({ $0[folder] }), cached.stamp == stamp { return cached.names }
+        let names = FileStore.names(in: folder)
+        listings.withLock { $0[folder] = (stamp, names) }
+        return names
     }
 
     /// The SHA-256 of an entry, from the cache when the file has not changed.
