@@ -121,3 +121,32 @@ enum InProcess {
         return figures
     }
 }
+
+extension InProcess {
+    /// The least an HTTP server can do: answer every connection with one fixed head and the
+    /// file by sendfile, nothing parsed, nothing checked. curl fetching from it shows what curl
+    /// itself can take here, so a peer's server can be judged against it. Returns the port;
+    /// it serves `connections` requests, then stops.
+    static func bareSendfileServer(path: String, connections: Int) throws -> UInt16 {
+        let listener = try Socket.listen(host: "127.0.0.1", port: 0)
+        let port = listener.localAddress!.port
+        var info = stat()
+        stat(path, &info)
+        let size = Int64(info.st_size)
+        Threads.detach {
+            defer { listener.close() }
+            for _ in 0..<connections {
+                guard let client = try? listener.accept(until: .after(.seconds(120))) else { return }
+                var reader = SocketReader(client)
+                _ = try? reader.readLine(maxLength: 8192, until: .after(.seconds(10)))
+                let file = open(path, O_RDONLY)
+                try? client.write(Array("HTTP/1.1 200 OK\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n".utf8),
+                                  until: .after(.seconds(10)))
+                try? client.sendFile(from: file, offset: 0, count: size, stall: .seconds(10))
+                close(file)
+                client.close()
+            }
+        }
+        return port
+    }
+}

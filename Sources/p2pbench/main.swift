@@ -121,7 +121,8 @@ do {
     let url = "http://127.0.0.1:\(holderPort)/big.bin"
     // The holder hashes its files once, in the background, at start: wait for that.
     _ = Measure.output("/usr/bin/curl", ["-sfI", url])
-    var ours: [Double] = [], careful: [Double] = [], curlAlone: [Double] = [], limit: [Double] = []
+    let bare = "http://127.0.0.1:\(try InProcess.bareSendfileServer(path: folder.path + "/holder/big.bin", connections: runs))/big.bin"
+    var ours: [Double] = [], careful: [Double] = [], curlAlone: [Double] = [], curlBare: [Double] = [], limit: [Double] = []
     for _ in 0..<runs {
         try? FileManager.default.removeItem(atPath: folder.path + "/asker/Downloads/big.bin")
         let send = ctlRun(config, state, ["send", "asker", "big.bin", "--timeout", "120"])
@@ -132,6 +133,7 @@ do {
         careful.append(fetch + check)
         try? FileManager.default.removeItem(atPath: folder.path + "/curl.bin")
         curlAlone.append(Measure.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", url]).seconds)
+        curlBare.append(Measure.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", bare]).seconds)
         limit.append(try InProcess.loopbackCopy(bytes: size))
     }
     rows.append(Row("transfer \(size >> 20) MiB peer to peer vs curl + openssl dgst", ours: ours.isEmpty ? nil : Measure.median(ours),
@@ -140,6 +142,9 @@ do {
     let curlRate = Double(size) / Measure.median(curlAlone) / 1e6, limitRate = Double(size) / Measure.median(limit) / 1e6
     rows.append(Row("curl from a peer vs the loopback limit (throughput)", ours: curlRate, reference: limitRate, unit: "MB/s",
                     target: "ratio ≥ 0.9", held: curlRate / limitRate >= 0.9))
+    let bareRate = Double(size) / Measure.median(curlBare) / 1e6
+    rows.append(Row("curl from a peer vs curl from a bare sendfile server (throughput)", ours: curlRate, reference: bareRate,
+                    unit: "MB/s", target: "ratio ≥ 0.9", held: curlRate / bareRate >= 0.9))
 
     say("one command's round trip, \(runs) runs ...")
     let sleepers = supervisord.map { ($0, $0.configure(count: 10)) }
@@ -207,4 +212,5 @@ try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastP
 if let data = try? encoder.encode(report), (try? data.write(to: URL(fileURLWithPath: out))) != nil {
     say("\nfigures written to \(out)")
 }
+try? FileManager.default.removeItem(atPath: scratch.path)   // exit() runs no deinit
 exit(rows.contains { $0.held == false } ? ExitCode.failure : ExitCode.success)
