@@ -88,11 +88,4 @@ final class LogBook: Sendable {
     func unfollow(_ token: Int) {
         followers.withLock { $0.handlers[token] = nil }
     }
-
-    func closeAll() {
-        files.withLock { state in
-            for file in state.byName.values where file.descriptor >= 0 { close(file.descriptor) }
-            state = (0, 0, [:])
-        }
-    }
 }
