@@ -97,6 +97,7 @@ extension PeerNode {
             if !isHead && length > 0 {
                 try socket.sendFile(from: file, offset: Int64(offset), count: Int64(length), stall: configuration.stallTimeout)
             }
+            if !isHead { served.add(1, ordering: .relaxed) }
         } catch {
             return false
         }

@@ -23,6 +23,8 @@ public final class PeerNode: Sendable {
     let lastAskedForPeers = Protected<ContinuousClock.Instant?>(nil)
     /// HTTP responses being sent now, to answer 503 past `maxUploads`.
     let uploads = Atomic<Int>(0)
+    /// GET bodies sent to the end (for `statistics`).
+    let served = Atomic<Int>(0)
     static let maxUploads = 32
     /// Told the neighbours' names whenever they change (the supervised console reports them).
     let neighboursObserver = Protected<(@Sendable ([String]) -> Void)?>(nil)
@@ -74,10 +76,11 @@ public final class PeerNode: Sendable {
     }
 
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
-    public var statistics: QueryStatistics {
+    public var statistics: PeerStatistics {
         router.withLock {
-            QueryStatistics(queriesReceived: $0.queriesReceived, duplicatesDropped: $0.duplicatesDropped,
-                            queriesSent: $0.queriesSent, hitsRouted: $0.hitsRouted)
+            PeerStatistics(queriesReceived: $0.queriesReceived, duplicatesDropped: $0.duplicatesDropped,
+                           queriesSent: $0.queriesSent, hitsRouted: $0.hitsRouted,
+                           filesServed: served.load(ordering: .relaxed))
         }
     }
 
@@ -134,17 +137,17 @@ public final class PeerNode: Sendable {
     private func serveConnection(_ socket: Socket) {
         var reader = SocketReader(socket, chunk: 16 * 1024)
         defer { socket.close() }
+        var kind = ProtocolSniff.undecided
         do {
             let deadline = Deadline.after(.seconds(10))
-            while reader.buffered.count < Overlay.magic.count {
-                let sniffed = Array(reader.buffered)
-                if !sniffed.isEmpty && !Overlay.looksLikeOverlay(sniffed) { break }
-                guard try reader.fill(until: deadline) else { return }
+            while kind == .undecided {
+                kind = Overlay.sniff(Array(reader.buffered.prefix(Overlay.magic.count)))
+                if kind == .undecided, try !reader.fill(until: deadline) { return }
             }
         } catch {
             return   // said nothing in time, or went away
         }
-        if Overlay.looksLikeOverlay(Array(reader.buffered.prefix(Overlay.magic.count))) {
+        if kind == .overlay {
             serveOverlay(FrameConnection(socket, reader: reader))
         } else {
             serveHTTP(reader)

@@ -69,10 +69,12 @@ struct QueryRouter: Sendable {
     mutating func end(_ id: QueryID) { searches[id] = nil }
 }
 
-/// Message counts of one peer since it started.
-public struct QueryStatistics: Sendable, Equatable, Codable {
+/// What one peer has done since it started: message counts, and files it sent whole.
+public struct PeerStatistics: Sendable, Equatable, Codable {
     public var queriesReceived: Int
     public var duplicatesDropped: Int
     public var queriesSent: Int
     public var hitsRouted: Int
+    /// GET responses whose body this peer sent to the end.
+    public var filesServed: Int
 }

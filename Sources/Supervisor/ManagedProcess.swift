@@ -127,11 +127,6 @@ final class ManagedProcess: Sendable {
         }
     }
 
-    /// Fails every request still waiting (the child is gone).
-    static func abandonRequests(_ state: inout Runtime) {
-        state.pending.removeAll()
-    }
-
     // MARK: Status
 
     func status() -> ProcessStatus {

@@ -206,7 +206,7 @@ public final class Supervisor: Sendable {
             state.input = nil
             state.pid = nil
             state.lastExit = description
-            ManagedProcess.abandonRequests(&state)
+            state.pending.removeAll()   // a waiting request sees its entry gone: the child exited
             let ran = state.startedAt.map { ContinuousClock.now - $0 } ?? .zero
             if state.restartWhenStopped && !isStopping {
                 state.restartWhenStopped = false

@@ -66,7 +66,7 @@ public enum Overlay {
     /// True iff the first (up to 4) bytes are a prefix of the magic. An empty array is a prefix
     /// too, so "true" on fewer than 4 bytes means "could still be overlay": see `sniff(_:)`.
     /// Note "P" also starts HTTP's POST and PUT: decide only on 4 bytes or a mismatch.
-    public static func looksLikeOverlay(_ firstBytes: [UInt8]) -> Bool {
+    static func looksLikeOverlay(_ firstBytes: [UInt8]) -> Bool {
         firstBytes.prefix(magic.count).elementsEqual(magic.prefix(min(firstBytes.count, magic.count)))
     }
 

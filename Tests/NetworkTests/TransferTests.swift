@@ -62,7 +62,7 @@ import Wire
         let content = String(repeating: "payload ", count: 1000)
         // "bad" sits next to the requester; its cached hash no longer matches its bytes (the
         // file changed behind the cache's back), so its transfer fails verification.
-        try network.addPeer("good", files: ["shared.txt": content])
+        let good = try network.addPeer("good", files: ["shared.txt": content])
         let bad = try network.addPeer("bad", files: ["shared.txt": content])
         let requester = try network.addPeer("requester")
         #expect(eventually { network.links.count == 2 })
@@ -78,6 +78,10 @@ import Wire
         let result = requester.download("shared.txt")
         #expect(result.ok, "\(result.error ?? "")")
         #expect(result.source == "good")
+        // bad's hit comes first (it answers before it forwards the query to good, on the same
+        // link), so the requester fetched from bad, rejected the bytes, and went on to good.
+        #expect(bad.statistics.filesServed == 1)
+        #expect(good.statistics.filesServed == 1)
         #expect(network.folder.read("requester/Downloads/shared.txt") == Array(content.utf8))
         #expect(network.folder.contents(of: "requester/\(FileStore.partialsFolder)").isEmpty)
     }
