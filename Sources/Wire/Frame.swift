@@ -28,6 +28,11 @@ public enum Frame: Equatable, Sendable {
     case topologyRequest
     case topologyReply(me: PeerAddress, neighbours: [PeerAddress])
     case bye(reason: String)
+    // either connection, first thing after the preface, when the network has a shared secret
+    /// A fresh random nonce (`Handshake.nonceSize` bytes) the other side must prove on.
+    case challenge(nonce: [UInt8])
+    /// HMAC-SHA256 of the other side's nonce under the shared secret (`Handshake.proofSize` bytes).
+    case proof(mac: [UInt8])
 }
 
 public enum FrameError: Error, Equatable, Sendable {
@@ -44,10 +49,19 @@ public enum FrameError: Error, Equatable, Sendable {
     case unsupportedVersion(UInt8)
 }
 
-/// The type byte of each case. Registry traffic in 0x0_, peer traffic in 0x1_.
+/// The type byte of each case. Registry traffic in 0x0_, peer traffic in 0x1_, the secret's
+/// handshake (either connection) in 0x2_.
 enum FrameType: UInt8 {
     case join = 0x01, welcome, refused, portBusy, heartbeat, needPeers, referral
     case hello = 0x10, ping, pong, query, queryHit, topologyRequest, topologyReply, bye
+    case challenge = 0x20, proof
+}
+
+/// Sizes in the shared secret's challenge and response.
+public enum Handshake {
+    public static let nonceSize = 32
+    /// An HMAC-SHA256.
+    public static let proofSize = 32
 }
 
 extension Frame {
@@ -68,6 +82,8 @@ extension Frame {
         case .topologyRequest: .topologyRequest
         case .topologyReply: .topologyReply
         case .bye: .bye
+        case .challenge: .challenge
+        case .proof: .proof
         }
     }
 

@@ -88,6 +88,10 @@ extension Frame {
         case let .topologyReply(me, neighbours):
             w.address(me)
             w.addresses(neighbours, what: "neighbours")
+        case let .challenge(nonce):
+            w.raw(nonce, size: Handshake.nonceSize, what: "nonce")
+        case let .proof(mac):
+            w.raw(mac, size: Handshake.proofSize, what: "proof")
         }
     }
 
@@ -174,6 +178,10 @@ extension Frame {
             return .topologyReply(me: try r.address(), neighbours: try r.addresses("neighbours"))
         case .bye:
             return .bye(reason: try r.string(cap: WireLimits.maxString, what: "reason"))
+        case .challenge:
+            return .challenge(nonce: Array(try r.take(Handshake.nonceSize, what: "nonce")))
+        case .proof:
+            return .proof(mac: Array(try r.take(Handshake.proofSize, what: "proof")))
         }
     }
 }

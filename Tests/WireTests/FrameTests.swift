@@ -57,6 +57,14 @@ import Testing
         let hit = Frame.queryHit(id: id, holder: Samples.s1, hops: 2, files: [Samples.file])
         #expect(hit.encoded() == [UInt8](hex: "14 00000054 00112233445566778899aabbccddeeff 0002 7331 0009 3132372e302e302e31 1b59"
             + " 02 0001 0006 66312e747874 0000000000000005") + Array(0..<32))
+        #expect(Frame.challenge(nonce: Array(0..<32)).encoded() == [UInt8](hex: "20 00000020") + Array(0..<32))
+        #expect(Frame.proof(mac: Array(0..<32)).encoded() == [UInt8](hex: "21 00000020") + Array(0..<32))
+    }
+
+    @Test func aNonceOrProofOfAnotherSizeIsMalformed() {
+        #expect(throws: FrameError.malformed("1 trailing bytes in challenge")) { try Frame.decode([UInt8](hex: "20 00000021") + Array(0..<33)) }
+        #expect(throws: FrameError.malformed("payload ends inside proof")) { try Frame.decode([UInt8](hex: "21 0000001f") + Array(0..<31)) }
+        #expect(throws: FrameError.malformed("nonce must be 32 bytes")) { try Frame.challenge(nonce: [1]).encodedChecked() }
     }
 }
 

@@ -62,6 +62,8 @@ enum Samples {
         .topologyReply(me: far, neighbours: [s1, far]),
         .bye(reason: "Stop"),
         .bye(reason: unicodeString),
+        .challenge(nonce: Array(0..<32)),
+        .proof(mac: Array(repeating: 0xff, count: 32)),
     ]
 }
 
