@@ -24,23 +24,25 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CSystemShims"], swiftSettings: swift6),
         .target(name: "Digest", dependencies: ["CSHA256"], swiftSettings: swift6),
         .target(name: "Wire", swiftSettings: swift6),
+        // Who gets in: the shared secret, its challenge-response proofs and the HTTP token.
+        .target(name: "Admission", dependencies: ["Digest"], swiftSettings: swift6),
         // What the registry and every peer run on: framed connections, the human log, arguments.
-        .target(name: "NodeRuntime", dependencies: ["CSystemShims", "Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "NodeRuntime", dependencies: ["Admission", "CSystemShims", "Sockets", "Wire"], swiftSettings: swift6),
         // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
         .target(name: "Control", swiftSettings: swift6),
-        .target(name: "Registry", dependencies: ["NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
         .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets"], swiftSettings: swift6),
-        .target(name: "Peer", dependencies: ["NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
-        .target(name: "NetworkConfig", dependencies: ["Wire"], swiftSettings: swift6),
+        .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .target(name: "NetworkConfig", dependencies: ["Admission", "Wire"], swiftSettings: swift6),
 
         // Thin executables.
-        .executableTarget(name: "p2pctl", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],
+        .executableTarget(name: "p2pctl", dependencies: ["Admission", "Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],
                           swiftSettings: swift6),
         // Linked with the Swift libraries inside: a network starts hundreds of these, and
         // resolving a dozen shared libraries at each start is most of a peer's start-up.
-        .executableTarget(name: "p2p-registry", dependencies: ["Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+        .executableTarget(name: "p2p-registry", dependencies: ["Admission", "Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
-        .executableTarget(name: "p2p-peer", dependencies: ["Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+        .executableTarget(name: "p2p-peer", dependencies: ["Admission", "Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
 
         // The benchmark: figures against references measured in the same run.
@@ -53,8 +55,9 @@ let package = Package(
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission"], swiftSettings: swift6),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
-        .testTarget(name: "NetworkTests", dependencies: ["Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
     ]
 )

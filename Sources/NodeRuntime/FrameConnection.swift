@@ -23,15 +23,8 @@ public final class FrameConnection: Sendable {
         self.reader = Protected(reader)
     }
 
-    /// Opens a connection and sends the overlay preface.
-    public static func open(host: String, port: UInt16, timeout: Duration) throws(SocketError) -> FrameConnection {
-        let connection = FrameConnection(try Socket.connect(host: host, port: port, timeout: timeout))
-        try connection.socket.write(Overlay.preface(), until: .after(timeout))
-        return connection
-    }
-
     /// Reads and checks the 5-byte preface the connecting side sends.
-    public func expectPreface(until deadline: Deadline) throws -> Void {
+    func expectPreface(until deadline: Deadline) throws {
         let bytes = try reader.withLock { (reader) throws(SocketError) in try reader.read(exactly: 5, until: deadline) }
         try Overlay.checkPreface(bytes)
     }

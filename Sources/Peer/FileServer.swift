@@ -57,6 +57,11 @@ extension PeerNode {
             respond(socket, .methodNotAllowed, extra: [("Allow", "GET, HEAD")], body: "only GET and HEAD\n")
             return false
         }
+        if let secret = configuration.secret, !secret.accepts(authorization: request.header("Authorization")) {
+            return respond(socket, .unauthorized, extra: [("WWW-Authenticate", "Bearer realm=\"p2pnet\"")],
+                           body: "this network has a shared secret: send 'Authorization: Bearer TOKEN' (p2pctl token prints it)\n",
+                           keepAlive: request.keepAlive)
+        }
         guard let name = HTTP.decodeTarget(request.target), let entry = store.servable(name) else {
             return respond(socket, .notFound, body: "no such file here\n", keepAlive: request.keepAlive)
         }

@@ -19,7 +19,8 @@ extension PeerNode {
         let connection: FrameConnection
         let reply: Frame
         do {
-            connection = try FrameConnection.open(host: peer.host, port: peer.port, timeout: Self.linkTimeout)
+            connection = try FrameConnection.open(host: peer.host, port: peer.port, timeout: Self.linkTimeout,
+                                                  secret: configuration.secret)
             try connection.send(.hello(name: name, flag: configuration.flag, port: port))
             reply = try connection.receive(until: .after(Self.linkTimeout))
         } catch {
@@ -47,9 +48,10 @@ extension PeerNode {
     func serveOverlay(_ connection: FrameConnection) {
         let first: Frame
         do {
-            let deadline = Deadline.after(Self.linkTimeout)
-            try connection.expectPreface(until: deadline)
-            first = try connection.receive(until: deadline)
+            first = try connection.acceptFirstFrame(secret: configuration.secret, until: .after(Self.linkTimeout))
+        } catch is HandshakeError {
+            Log.event("refused an overlay connection from \(connection.socket.remoteAddress?.description ?? "?"): it did not prove the shared secret")
+            return   // the reason was sent by the handshake
         } catch {
             connection.sendQuietly(.bye(reason: "\(error)"))
             return

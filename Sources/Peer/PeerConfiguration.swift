@@ -1,3 +1,5 @@
+import Admission
+
 public struct PeerConfiguration: Sendable {
     public var name: String
     /// The shared folder; downloads go to its `Downloads/`.
@@ -16,6 +18,9 @@ public struct PeerConfiguration: Sendable {
     public var queryTimeout: Duration = .seconds(5)
     /// Serve `Downloads/` too.
     public var shareDownloads = false
+    /// When set, this peer proves it to the registry and links only with peers that prove it
+    /// too, and HTTP asks for the token derived from it (see `SharedSecret`).
+    public var secret: SharedSecret?
     public var heartbeatInterval: Duration = .seconds(2)
     /// A link silent this long (it pings every `heartbeatInterval`) is dropped.
     public var linkTimeout: Duration = .seconds(10)

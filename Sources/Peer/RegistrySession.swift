@@ -12,7 +12,9 @@ extension PeerNode {
         let session: FrameConnection
         do {
             session = try FrameConnection.open(host: configuration.registryHost, port: configuration.registryPort,
-                                               timeout: Self.registryTimeout)
+                                               timeout: Self.registryTimeout, secret: configuration.secret)
+        } catch let error as HandshakeError {
+            throw .refused("\(error)")
         } catch {
             throw .registryUnreachable("\(configuration.registryHost):\(configuration.registryPort): \(error)")
         }

@@ -161,7 +161,8 @@ extension PeerNode {
             tried += 1
             result.file = hit.file.name
             do {
-                let done = try Transfer.fetch(hit.file, from: hit.holder, into: store, stall: configuration.stallTimeout,
+                let done = try Transfer.fetch(hit.file, from: hit.holder, into: store, secret: configuration.secret,
+                                              stall: configuration.stallTimeout,
                                               progress: progress)
                 result.bytes = hit.file.size
                 result.sha256 = done.digest.hex

@@ -1,3 +1,4 @@
+import Admission
 import Control
 import NodeRuntime
 import Sockets
@@ -43,8 +44,9 @@ extension PeerNode {
         var frontier = me
         while !frontier.isEmpty {
             let answers = Protected([(PeerAddress, Frame?)]())
+            let secret = configuration.secret
             concurrentForEach(frontier, width: 16) { peer in
-                let reply = Self.askTopology(peer, timeout: timeout)
+                let reply = Self.askTopology(peer, timeout: timeout, secret: secret)
                 answers.withLock { $0.append((peer, reply)) }
             }
             frontier = []
@@ -63,8 +65,10 @@ extension PeerNode {
         return topology
     }
 
-    static func askTopology(_ peer: PeerAddress, timeout: Duration) -> Frame? {
-        guard let connection = try? FrameConnection.open(host: peer.host, port: peer.port, timeout: timeout) else { return nil }
+    static func askTopology(_ peer: PeerAddress, timeout: Duration, secret: SharedSecret?) -> Frame? {
+        guard let connection = try? FrameConnection.open(host: peer.host, port: peer.port, timeout: timeout, secret: secret) else {
+            return nil
+        }
         defer { connection.close() }
         try? connection.send(.topologyRequest)
         return try? connection.receive(until: .after(timeout))

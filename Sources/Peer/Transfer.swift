@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Admission
 import Digest
 import Sockets
 import Wire
@@ -31,7 +32,7 @@ enum Transfer {
     static let bufferSize = 1 << 20
 
     /// Fetches `file` from `holder`; returns where it now lies and its verified digest.
-    static func fetch(_ file: FileHit, from holder: PeerAddress, into store: FileStore, stall: Duration,
+    static func fetch(_ file: FileHit, from holder: PeerAddress, into store: FileStore, secret: SharedSecret? = nil, stall: Duration,
                       progress: (UInt64, UInt64) -> Void) throws -> (path: String, digest: SHA256Digest) {
         guard FileStore.isServableName(file.name) else { throw Failure.status(0, "unusable file name in the hit") }
         let socket: Socket
@@ -39,8 +40,9 @@ enum Transfer {
         catch { throw Failure.network(error) }
         defer { socket.close() }
         var reader = SocketReader(socket)
-        let request = HTTPRequest(method: "GET", target: "/" + HTTP.encodePathComponent(file.name),
-                                  headers: [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close")])
+        var headers = [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close")]
+        if let secret { headers.append(("Authorization", "Bearer \(secret.httpToken)")) }
+        let request = HTTPRequest(method: "GET", target: "/" + HTTP.encodePathComponent(file.name), headers: headers)
         let head: HTTPResponseHead
         do {
             try socket.write(request.encoded(), until: .after(stall))

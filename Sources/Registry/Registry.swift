@@ -81,8 +81,7 @@ public final class Registry: Sendable {
         let handshake = Deadline.after(configuration.handshakeTimeout)
         let join: Frame
         do {
-            try connection.expectPreface(until: handshake)
-            join = try connection.receive(until: handshake)
+            join = try connection.acceptFirstFrame(secret: configuration.secret, until: handshake)
         } catch {
             Log.event("dropped a connection from \(remote): \(describe(error))")
             return
@@ -167,6 +166,7 @@ public final class Registry: Sendable {
     private func describe(_ error: any Error) -> String {
         if let error = error as? SocketError { return error.description }
         if let error = error as? FrameError { return "bad frame: \(error)" }
+        if let error = error as? HandshakeError { return "\(error)" }
         return "\(error)"
     }
 }

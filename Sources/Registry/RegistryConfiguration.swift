@@ -11,6 +11,8 @@ public enum ReferralPolicy: String, Sendable, CaseIterable {
     case random
 }
 
+import Admission
+
 public struct RegistryConfiguration: Sendable {
     /// The address the registry binds (and the one peers are told about each other on).
     public var host = "127.0.0.1"
@@ -27,7 +29,9 @@ public struct RegistryConfiguration: Sendable {
     public var peerPorts: ClosedRange<UInt16>?
     /// A peer silent for this long is forgotten (peers send a heartbeat every 2 s).
     public var leaseTimeout: Duration = .seconds(10)
-    /// A connection must present the preface and its join within this time.
+    /// When set, only peers that prove they know it are admitted (see `SharedSecret`).
+    public var secret: SharedSecret?
+    /// A connection must present the preface (and prove the secret) and its join within this time.
     public var handshakeTimeout: Duration = .seconds(5)
 
     public init() {}

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Admission
 import NodeRuntime
 import Peer
 import Sockets
@@ -20,6 +21,7 @@ let spec = CommandSpec(
         .init("neighbours", value: "N", help: "links to keep; lost ones are replaced (default 2)"),
         .init("query-timeout", value: "SECONDS", help: "how long a search waits for a holder (default 5)"),
         .init("share-downloads", help: "serve the files in Downloads/ too"),
+        .init("secret-file", value: "FILE", help: "the network's shared secret (mode 600; else $P2P_SECRET; never on a command line)"),
         .init("supervised", help: "run under p2pctl: exit when stdin closes"),
     ],
     epilogue: ConsoleCommand.helpText)
@@ -82,6 +84,7 @@ do {
     configuration.neighbours = try arguments.integer("neighbours", default: configuration.neighbours, in: 1...64)
     let timeout = try arguments.seconds("query-timeout", default: 5, in: 0.1...600)
     configuration.queryTimeout = .milliseconds(Int64(timeout * 1000))
+    configuration.secret = try arguments.secret()
 } catch let error as UsageError {
     spec.usageExit(error.message)
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Admission
 import NodeRuntime
 import Control
 import Registry
@@ -18,6 +19,7 @@ let spec = CommandSpec(
         .init("referral", value: "POLICY", help: "least-connected (default), first, chain or random"),
         .init("neighbours", value: "N", help: "referrals given to a joining peer (default 2)"),
         .init("peer-ports", value: "FIRST-LAST", help: "assign peer ports from this range (default: peers pick free ports)"),
+        .init("secret-file", value: "FILE", help: "the network's shared secret (mode 600; else $P2P_SECRET; never on a command line)"),
         .init("supervised", help: "run under p2pctl: exit when stdin closes"),
     ],
     epilogue: "Stops on Ctrl-C or SIGTERM. Logs one line per event on stderr.")
@@ -48,6 +50,7 @@ do {
         configuration.peerPorts = first...last
     }
     if configuration.flag.isEmpty { throw UsageError("--flag must not be empty") }
+    configuration.secret = try arguments.secret()
 } catch let error as UsageError {
     spec.usageExit(error.message)
 }

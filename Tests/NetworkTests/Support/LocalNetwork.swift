@@ -1,3 +1,4 @@
+import Admission
 import Foundation
 import NodeRuntime
 @testable import Peer
@@ -63,7 +64,7 @@ final class LocalNetwork {
     private(set) var peers: [String: PeerNode] = [:]
 
     init(referral: ReferralPolicy = .leastConnected, neighbours: Int = 2, maxPeers: Int = 50,
-         peerPorts: ClosedRange<UInt16>? = nil) throws {
+         peerPorts: ClosedRange<UInt16>? = nil, secret: SharedSecret? = nil) throws {
         folder = try TemporaryFolder()
         var configuration = RegistryConfiguration()
         configuration.port = 0
@@ -71,6 +72,7 @@ final class LocalNetwork {
         configuration.neighbours = neighbours
         configuration.maxPeers = maxPeers
         configuration.peerPorts = peerPorts
+        configuration.secret = secret
         registry = try Registry(configuration: configuration)
         registry.start()
     }
@@ -85,6 +87,7 @@ final class LocalNetwork {
         configuration.registryPort = registry.port
         configuration.neighbours = registry.configuration.neighbours
         configuration.queryTimeout = .seconds(3)
+        configuration.secret = registry.configuration.secret
         return configuration
     }
 
