@@ -25,6 +25,14 @@ int p2p_set_parent_death_signal(int signal) {
 
 int p2p_errno(void) { return errno; }
 
+int p2p_peer_uid(int fd, unsigned int *uid) {
+    struct ucred credentials;
+    socklen_t length = sizeof credentials;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
+    *uid = credentials.uid;
+    return 0;
+}
+
 void p2p_line_buffer_standard_streams(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     setvbuf(stderr, NULL, _IOLBF, 0);

@@ -1,3 +1,4 @@
+import Admission
 import Foundation
 
 /// Walks a decoded config, builds the `NetworkConfig`, and collects every problem on the way
@@ -66,10 +67,10 @@ struct ConfigValidator {
         }
         registry.peerPorts = readPortRange(members["peerPorts"], at: ConfigPath.key(path, "peerPorts"))
         if let secret = read(members, "secretFile", in: path, Parse.string) {
-            registry.secretFile = ConfigLoader.absolute(secret, from: folder)
-            // Refused rather than ignored: an accepted secretFile would make users believe the
-            // network is protected while every local process can still join it.
-            report(ConfigPath.key(path, "secretFile"), "shared secrets are not supported yet")
+            let file = ConfigLoader.absolute(secret, from: folder)
+            registry.secretFile = file
+            // Read now, so a missing, short or world-readable secret stops `up` before anything starts.
+            do { _ = try SharedSecret.load(file: file) } catch { report(ConfigPath.key(path, "secretFile"), error.description) }
         }
         return registry
     }

@@ -22,7 +22,7 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
         public var referral: String
         /// When set, the registry assigns each peer a port from this range; encoded as `[first, last]`.
         public var peerPorts: ClosedRange<UInt16>?
-        /// Absolute path of the shared secret (the loader refuses it until the network supports it).
+        /// Absolute path of the shared secret (checked by the loader: a private file of 16 bytes or more).
         public var secretFile: String?
 
         public init(host: String = "127.0.0.1", port: UInt16 = 7000, maxPeers: Int = 10, flag: String = "P2P",

@@ -177,6 +177,13 @@ public final class Socket: Sendable {
         _ = setsockopt(fileDescriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// The user id of the process at the other end of a Unix-domain socket, as the kernel
+    /// recorded it at connect (SO_PEERCRED); nil on other sockets or on failure.
+    public var peerUserID: UInt32? {
+        var uid: UInt32 = 0
+        return p2p_peer_uid(fileDescriptor, &uid) == 0 ? uid : nil
+    }
+
     public var localAddress: SocketAddress? { address(getsockname) }
     public var remoteAddress: SocketAddress? { address(getpeername) }
 

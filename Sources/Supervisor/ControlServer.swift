@@ -44,8 +44,15 @@ public final class ControlServer: Sendable {
             (try? socket.write(Array((JSONLines.encode(response) + "\n").utf8), until: .after(.seconds(10)))) != nil
         }
         var reader = SocketReader(socket, chunk: 4096)
-        guard let line = try? reader.readLine(maxLength: 64 * 1024, until: .after(.seconds(10))),
-              let request = try? JSONLines.decode(ControlRequest.self, from: String(decoding: line, as: UTF8.self)) else {
+        let line = try? reader.readLine(maxLength: 64 * 1024, until: .after(.seconds(10)))
+        // The socket file is 0600, but root ignores modes and a socket file's mode can be
+        // changed: the kernel's record of who connected is what counts. Checked after reading
+        // the request, so the refusal is not lost to a reset of unread bytes.
+        guard socket.peerUserID == geteuid() else {
+            _ = reply(.failure("refused: this network's supervisor answers only its own user (uid \(geteuid()))"))
+            return
+        }
+        guard let line, let request = try? JSONLines.decode(ControlRequest.self, from: String(decoding: line, as: UTF8.self)) else {
             _ = reply(.failure("malformed request: expected one JSON object on one line"))
             return
         }

@@ -45,6 +45,7 @@ public final class Supervisor: Sendable {
                          "--max-peers", "\(config.registry.maxPeers)", "--flag", config.registry.flag,
                          "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)"]
         if let range = config.registry.peerPorts { arguments += ["--peer-ports", "\(range.lowerBound)-\(range.upperBound)"] }
+        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
         return arguments
     }
 
@@ -54,6 +55,7 @@ public final class Supervisor: Sendable {
                          "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
                          "--query-timeout", "\(config.network.queryTimeout)"]
         if peer.shareDownloads { arguments.append("--share-downloads") }
+        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
         return arguments
     }
 

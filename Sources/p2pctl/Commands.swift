@@ -1,3 +1,4 @@
+import Admission
 import Control
 import CSystemShims
 import Foundation
@@ -152,7 +153,26 @@ func signalNumber(_ text: String) -> Int32? {
 
 func validate(_ context: Context) -> Never {
     let config = context.loadConfig()
-    Log.answer("\(context.configPath) is valid: the registry on \(config.registry.host):\(config.registry.port), \(config.peers.count) peer\(config.peers.count == 1 ? "" : "s") (\(config.peers.map(\.name).joined(separator: ", ")))")
+    let secret = context.secret(of: config) == nil ? "no shared secret"
+        : "a shared secret from \(config.registry.secretFile ?? "$" + SharedSecret.environmentVariable)"
+    Log.answer("\(context.configPath) is valid: the registry on \(config.registry.host):\(config.registry.port), \(config.peers.count) peer\(config.peers.count == 1 ? "" : "s") (\(config.peers.map(\.name).joined(separator: ", "))), \(secret)")
+    exit(ExitCode.success)
+}
+
+/// `token`: what HTTP clients send to a network with a shared secret. Works without a config
+/// file too, for peers run by hand with `$P2P_SECRET`.
+func token(_ context: Context) -> Never {
+    let file = FileManager.default.fileExists(atPath: context.configPath) ? context.loadConfig().registry.secretFile : nil
+    let secret: SharedSecret?
+    do { secret = try SharedSecret.resolve(file: file) } catch {
+        Log.error(Context.program, "\(error)")
+        exit(ExitCode.usage)
+    }
+    guard let secret else {
+        Log.error(Context.program, "this network has no shared secret (registry.secretFile or $\(SharedSecret.environmentVariable)): its HTTP needs no token")
+        exit(ExitCode.failure)
+    }
+    Log.answer(secret.httpToken)
     exit(ExitCode.success)
 }
 

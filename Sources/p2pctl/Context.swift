@@ -1,3 +1,4 @@
+import Admission
 import Control
 import Foundation
 import NetworkConfig
@@ -37,12 +38,26 @@ struct Context {
         }
     }
 
+    /// The network's shared secret (the config's `secretFile`, else `$P2P_SECRET`), or exit 2
+    /// saying what is wrong with it. The children are told the same file, or inherit the variable.
+    func secret(of config: NetworkConfig) -> SharedSecret? {
+        do { return try SharedSecret.resolve(file: config.registry.secretFile) } catch {
+            Log.error(Context.program, "\(error)")
+            exit(ExitCode.usage)
+        }
+    }
+
     // MARK: Talking to the supervisor
 
     /// Sends one request; calls `stream` for progress and log lines; returns the final answer.
     /// nil when no supervisor answers on this state folder.
     func ask(_ request: ControlRequest, stream: (ControlResponse) -> Void = { _ in }) -> ControlResponse? {
-        guard let socket = try? Socket.connect(to: SocketAddress(unixPath: state.socketPath), timeout: .seconds(5)) else {
+        let socket: Socket
+        do { socket = try Socket.connect(to: SocketAddress(unixPath: state.socketPath), timeout: .seconds(5)) }
+        catch .system(_, EACCES) {
+            Log.error(Context.program, "permission denied on \(state.socketPath): the network in \(state.path) belongs to another user")
+            exit(ExitCode.failure)
+        } catch {
             return nil
         }
         defer { socket.close() }

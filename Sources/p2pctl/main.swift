@@ -34,13 +34,16 @@ let commands: [String: CommandSpec] = [
     "kill": CommandSpec(name: "p2pctl kill", summary: "send a process a signal, for trying out failures",
                         synopsis: "p2pctl kill NAME [--signal SIG]",
                         options: [.init("signal", short: "s", value: "SIG", help: "KILL (default), TERM, INT, STOP, CONT, ... or a number")]),
+    "token": CommandSpec(name: "p2pctl token", summary: "print the HTTP token of the network's shared secret (for curl)",
+                         synopsis: "p2pctl token", options: [],
+                         epilogue: "curl -H \"Authorization: Bearer $(p2pctl token)\" http://127.0.0.1:PORT/FILE"),
     "validate": CommandSpec(name: "p2pctl validate", summary: "check the config; print every problem with its JSON path",
                             synopsis: "p2pctl validate", options: []),
     "supervise": CommandSpec(name: "p2pctl supervise", summary: "(internal) the detached supervisor that up -d starts",
                              synopsis: "p2pctl supervise [--timeout S]", options: [.init("timeout", value: "S", help: "seconds to be ready")]),
 ]
 
-let order = ["up", "down", "status", "send", "topo", "files", "logs", "restart", "kill", "validate"]
+let order = ["up", "down", "status", "send", "topo", "files", "logs", "restart", "kill", "token", "validate"]
 let globalOptions: [CommandSpec.Option] = [
     .init("config", short: "c", value: "FILE", help: "the network config (default $P2P_CONFIG, else Config/network.json)"),
     .init("state-dir", value: "DIR", help: "where the running network keeps its state (default $P2P_STATE_DIR, else .p2p/)"),
@@ -129,6 +132,9 @@ case "restart":
 case "kill":
     guard arguments.positionals.count == 1 else { spec.usageExit("kill takes one name, like: p2pctl kill s2") }
     killProcess(context, name: arguments.positionals[0], signal: arguments.value("signal"))
+case "token":
+    noPositionals()
+    token(context)
 case "validate":
     noPositionals()
     validate(context)

@@ -36,6 +36,19 @@ import Testing
         #expect(config.source == file)
     }
 
+    @Test func aPrivateSecretFileResolvesAgainstTheConfigFolderAndAnOpenOneIsRefused() throws {
+        let scratch = try Scratch()
+        defer { scratch.remove() }
+        let secret = try scratch.write("sixteen bytes or more\n", to: "Config/secret")
+        chmod(secret, 0o600)
+        let file = try scratch.write(#"{"registry": {"secretFile": "secret"}, "peers": \#(onePeer)}"#)
+        #expect(try ConfigLoader.load(path: file).registry.secretFile == secret)
+        chmod(secret, 0o640)
+        let problems = try scratch.problems(#"{"registry": {"secretFile": "secret"}, "peers": \#(onePeer)}"#)
+        #expect(problems.map(\.path) == ["registry.secretFile"])
+        #expect(problems.first?.message.contains("chmod 600") == true, "\(problems)")
+    }
+
     @Test func nullMeansNotSetForOptionalKeys() throws {
         let scratch = try Scratch()
         defer { scratch.remove() }

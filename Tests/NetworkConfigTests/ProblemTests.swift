@@ -59,7 +59,7 @@ struct BadConfig: Sendable, CustomTestStringConvertible {
         BadConfig.registry(#""peerPorts": [7001, 7002, 7003]"#).expect(["registry.peerPorts"], says: "got an array of 3"),
         BadConfig.registry(#""peerPorts": [7001, 7001]"#, peers: twoPeers).expect(["registry.peerPorts"], says: "holds 1 port, fewer than the 2 peers"),
         BadConfig.registry(#""peerPorts": [6990, 7010]"#).expect(["registry.peerPorts"], says: "includes the registry's own port 7000"),
-        BadConfig.registry(#""secretFile": "secret""#).expect(["registry.secretFile"], says: "shared secrets are not supported yet"),
+        BadConfig.registry(#""secretFile": "secret""#).expect(["registry.secretFile"], says: "cannot read the secret file"),
         BadConfig.registry(#""maxPeers": 1"#, peers: twoPeers).expect(["peers"], says: "2 peers, more than registry.maxPeers (1)"),
         BadConfig(#"{"registry": 7000, "peers": \#(onePeer)}"#, ["registry"], says: "expected an object, got 7000"),
         // Network
@@ -132,7 +132,7 @@ struct BadConfig: Sendable, CustomTestStringConvertible {
         #expect(error.problems.map(\.description) == [
             #"registry.prot: unknown key (did you mean "port"?)"#,
             #"registry.port: expected a whole number, got "7000""#,
-            "registry.secretFile: shared secrets are not supported yet",
+            "registry.secretFile: cannot read the secret file \(scratch.root)/Config/secret: No such file or directory",
             "peers[1].dir: folder \(scratch.root)/Peers/gone does not exist",
             #"peers[2].name: "registry" is reserved: p2pctl gives that name to the registry process"#,
             #"peers[3].name: "S1" is the same name as peers[0] ("s1"), names ignore case"#,

@@ -31,4 +31,8 @@ int p2p_spawn_detached(const char *path, char *const argv[], int report_fd);
 /// pidfd_open + poll (no polling loop). Returns 1 when it is gone, 0 on timeout, -1 on error.
 int p2p_wait_for_exit(int pid, int timeout_ms);
 
+/// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED: the
+/// kernel's word, which the client cannot forge). Returns 0 or -1 with errno.
+int p2p_peer_uid(int fd, unsigned int *uid);
+
 #endif
