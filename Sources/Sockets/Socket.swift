@@ -60,9 +60,14 @@ public final class Socket: Sendable {
         return socket
     }
 
-    /// Connects within `timeout`.
-    public static func connect(to address: SocketAddress, timeout: Duration) throws(SocketError) -> Socket {
+    /// Connects within `timeout`, from `source` when given (a local address to bind first,
+    /// such as 127.0.0.2 to look like another host on loopback).
+    public static func connect(to address: SocketAddress, from source: SocketAddress? = nil,
+                               timeout: Duration) throws(SocketError) -> Socket {
         let socket = try open(family: address.family)
+        if let source {
+            try Posix.call("bind(\(source))") { source.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+        }
         let started = try Posix.callNonBlocking("connect(\(address))") {
             address.withSockaddr { Glibc.connect(socket.fileDescriptor, $0, $1) }
         }
@@ -79,8 +84,9 @@ public final class Socket: Sendable {
         return socket
     }
 
-    public static func connect(host: String, port: UInt16, timeout: Duration) throws(SocketError) -> Socket {
-        try connect(to: SocketAddress(host: host, port: port), timeout: timeout)
+    public static func connect(host: String, port: UInt16, from source: String? = nil, timeout: Duration) throws(SocketError) -> Socket {
+        let from: SocketAddress? = if let source { try SocketAddress(host: source, port: 0) } else { nil }
+        return try connect(to: SocketAddress(host: host, port: port), from: from, timeout: timeout)
     }
 
     /// Waits for and accepts one connection. Throws `.shutDown` once `shutdown()` was called.
