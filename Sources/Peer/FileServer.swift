@@ -9,9 +9,6 @@ import Wire
 /// ETag of the SHA-256, bodies by sendfile(2). So `curl` can fetch from any peer, and peers
 /// download from each other the same way.
 extension PeerNode {
-    /// How long a connection may take to send a request head (and may idle between requests).
-    static let requestTimeout: Duration = .seconds(10)
-
     func serveHTTP(_ reader: SocketReader) {
         var reader = reader
         let socket = reader.socket
@@ -32,7 +29,7 @@ extension PeerNode {
 
     /// Reads one request head; nil at a clean end of stream between requests.
     private func readRequest(_ reader: inout SocketReader) throws -> HTTPRequest? {
-        let deadline = Deadline.after(Self.requestTimeout)
+        let deadline = Deadline.after(configuration.limits.idleTimeout)
         while true {
             if case .complete(let request, let consumed) = try HTTP.parseRequest(reader.buffered) {
                 reader.consume(consumed)

@@ -9,11 +9,14 @@ public final class Link: Sendable {
     /// The name of the side that opened the connection (breaks ties between two links opened
     /// at the same moment in opposite directions).
     let initiator: String
+    /// The queries this neighbour may still make us handle (see `PeerLimits.queriesPerSecond`).
+    let queryBudget: Protected<TokenBucket>
 
-    init(address: PeerAddress, connection: FrameConnection, initiator: String) {
+    init(address: PeerAddress, connection: FrameConnection, initiator: String, limits: PeerLimits) {
         self.address = address
         self.connection = connection
         self.initiator = initiator
+        queryBudget = Protected(TokenBucket(rate: limits.queriesPerSecond, burst: limits.queryBurst))
     }
 
     public var name: String { address.name }

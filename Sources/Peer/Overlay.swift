@@ -39,7 +39,7 @@ extension PeerNode {
             return
         }
         let link = Link(address: PeerAddress(name: theirName, host: peer.host, port: theirPort),
-                        connection: connection, initiator: name)
+                        connection: connection, initiator: name, limits: configuration.limits)
         guard adopt(link) else { return }
         Threads.detach(name: "link") { [self] in readLink(link) }
     }
@@ -71,7 +71,7 @@ extension PeerNode {
             }
             let host = connection.socket.remoteAddress?.host ?? configuration.host
             let link = Link(address: PeerAddress(name: theirName, host: host, port: theirPort),
-                            connection: connection, initiator: theirName)
+                            connection: connection, initiator: theirName, limits: configuration.limits)
             guard connection.sendIfOpen(.hello(name: name, flag: configuration.flag, port: port)), adopt(link) else { return }
             readLink(link)
         default:

@@ -21,6 +21,8 @@ public struct PeerConfiguration: Sendable {
     /// When set, this peer proves it to the registry and links only with peers that prove it
     /// too, and HTTP asks for the token derived from it (see `SharedSecret`).
     public var secret: SharedSecret?
+    /// Caps on connections, idle time and neighbours' query rates.
+    public var limits = PeerLimits()
     public var heartbeatInterval: Duration = .seconds(2)
     /// A link silent this long (it pings every `heartbeatInterval`) is dropped.
     public var linkTimeout: Duration = .seconds(10)

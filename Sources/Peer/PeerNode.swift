@@ -17,6 +17,8 @@ public final class PeerNode: Sendable {
     let listener: Protected<Socket>
     let links = Protected(LinkTable())
     let router = Protected(QueryRouter())
+    /// Accepted connections open now, for the caps in `configuration.limits`.
+    let connections = Protected(ConnectionTable())
     let registry = Protected<FrameConnection?>(nil)
     let stopping = Atomic<Bool>(false)
     /// When this peer last asked the registry for more neighbours.
@@ -80,6 +82,7 @@ public final class PeerNode: Sendable {
         router.withLock {
             PeerStatistics(queriesReceived: $0.queriesReceived, duplicatesDropped: $0.duplicatesDropped,
                            queriesSent: $0.queriesSent, hitsRouted: $0.hitsRouted,
+                           queriesThrottled: $0.queriesThrottled, queriesForged: $0.queriesForged,
                            filesServed: served.load(ordering: .relaxed))
         }
     }
@@ -121,8 +124,19 @@ public final class PeerNode: Sendable {
             let socket = listener.snapshot
             do {
                 let connection = try socket.accept()
-                if !Threads.detach(name: "conn", { [self] in serveConnection(connection) }) {
+                let address = connection.remoteAddress?.host ?? "?"
+                if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
                     connection.close()
+                    Log.event("closed a connection from \(address) at once: \(full)")
+                    continue
+                }
+                let started = Threads.detach(name: "conn") { [self] in
+                    serveConnection(connection)
+                    connections.withLock { $0.release(address) }
+                }
+                if !started {
+                    connection.close()
+                    connections.withLock { $0.release(address) }
                 }
             } catch .shutDown {
                 if isStopping || listener.snapshot === socket { return }
@@ -139,7 +153,7 @@ public final class PeerNode: Sendable {
         defer { socket.close() }
         var kind = ProtocolSniff.undecided
         do {
-            let deadline = Deadline.after(.seconds(10))
+            let deadline = Deadline.after(configuration.limits.idleTimeout)
             while kind == .undecided {
                 kind = Overlay.sniff(Array(reader.buffered.prefix(Overlay.magic.count)))
                 if kind == .undecided, try !reader.fill(until: deadline) { return }

@@ -31,6 +31,10 @@ struct QueryRouter: Sendable {
     private(set) var duplicatesDropped = 0
     private(set) var queriesSent = 0
     private(set) var hitsRouted = 0
+    /// Queries dropped because their neighbour sent too many (see `PeerLimits`).
+    private(set) var queriesThrottled = 0
+    /// Queries dropped because their TTL and hops could not be true.
+    private(set) var queriesForged = 0
 
     /// Records a query id. False if it was seen before (the query is then dropped).
     mutating func remember(_ id: QueryID, route: Route) -> Bool {
@@ -55,6 +59,8 @@ struct QueryRouter: Sendable {
 
     mutating func sent(queries count: Int) { queriesSent += count }
     mutating func routedHit() { hitsRouted += 1 }
+    mutating func throttled() { queriesThrottled += 1 }
+    mutating func droppedForged() { queriesForged += 1 }
 
     mutating func begin(_ id: QueryID) {
         _ = remember(id, route: .mine)
@@ -75,6 +81,8 @@ public struct PeerStatistics: Sendable, Equatable, Codable {
     public var duplicatesDropped: Int
     public var queriesSent: Int
     public var hitsRouted: Int
+    public var queriesThrottled: Int
+    public var queriesForged: Int
     /// GET responses whose body this peer sent to the end.
     public var filesServed: Int
 }

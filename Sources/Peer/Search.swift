@@ -30,6 +30,21 @@ public struct DownloadResult: Sendable, Equatable, Codable {
 /// reverse path), and the searches this peer starts.
 extension PeerNode {
     func handleQuery(id: QueryID, ttl: UInt8, hops: UInt8, name query: String, from link: Link) {
+        let (allowed, refused) = link.queryBudget.withLock { ($0.take(), $0.refusedInARow) }
+        guard allowed else {
+            router.withLock { $0.throttled() }
+            if refused == 1 {
+                Log.event("\(link.name) sends queries faster than \(Int(configuration.limits.queriesPerSecond))/s; dropping the excess")
+            }
+            return
+        }
+        // A query never travels further than maxTTL hops in all: ttl + hops is constant along
+        // its path, so a larger sum was forged (or came from a broken peer) and is dropped.
+        let ttl = min(ttl, PeerConfiguration.maxTTL)
+        guard ttl > 0, Int(ttl) + Int(hops) <= Int(PeerConfiguration.maxTTL) else {
+            router.withLock { $0.droppedForged() }
+            return
+        }
         let fresh = router.withLock { (router: inout QueryRouter) -> Bool in
             let fresh = router.remember(id, route: .link(link.name))
             router.received(duplicate: !fresh)
@@ -46,7 +61,6 @@ extension PeerNode {
             for frame in Frame.queryHits(id: id, holder: address, hops: distance, files: files) { link.send(frame) }
             Log.event("query for \(WireLimits.clipped(query, to: 80)) from \(link.name): have \(files.map(\.name).joined(separator: ", "))")
         }
-        let ttl = min(ttl, PeerConfiguration.maxTTL)
         guard ttl > 1 else { return }
         let others = links.withLock { $0.all }.filter { $0 !== link }
         guard !others.isEmpty else { return }

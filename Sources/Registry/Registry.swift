@@ -12,8 +12,12 @@ public final class Registry: Sendable {
     public let configuration: RegistryConfiguration
     private let membership: Protected<Membership>
     private let listener: Socket
-    /// Open sessions by number, so `stop()` can end them.
-    private let sessions = Protected((count: 0, open: [Int: FrameConnection]()))
+    /// Open sessions by number, so `stop()` can end them, and those still in their handshake,
+    /// oldest first.
+    private let sessions = Protected((count: 0, open: [Int: FrameConnection](), handshaking: [Int]()))
+    /// Connections that have not joined yet, at most: past it the oldest is dropped, so a flood
+    /// of silent connections costs a real joiner (done in a millisecond) nothing.
+    public static let maxHandshaking = 64
 
     /// Binds the registry's port (0 picks a free one). `run()` then serves.
     public init(configuration: RegistryConfiguration) throws(SocketError) {
@@ -46,19 +50,32 @@ public final class Registry: Sendable {
                 continue
             }
             let framed = FrameConnection(connection)
-            let session = sessions.withLock { state -> Int in
+            let (session, evicted) = sessions.withLock { state -> (Int, FrameConnection?) in
                 state.count += 1
                 state.open[state.count] = framed
-                return state.count
+                state.handshaking.append(state.count)
+                guard state.handshaking.count > Self.maxHandshaking else { return (state.count, nil) }
+                return (state.count, state.open[state.handshaking.removeFirst()])
+            }
+            if let evicted {
+                evicted.shutdown()
+                Log.event("dropped the oldest of \(Self.maxHandshaking) connections that had not joined yet")
             }
             let started = Threads.detach(name: "registry-session") { [self] in
                 serve(framed, session: session)
-                sessions.withLock { $0.open[session] = nil }
+                forget(session)
             }
             if !started {
-                sessions.withLock { $0.open[session] = nil }
+                forget(session)
                 connection.close()
             }
+        }
+    }
+
+    private func forget(_ session: Int) {
+        sessions.withLock { state in
+            state.open[session] = nil
+            state.handshaking.removeAll { $0 == session }
         }
     }
 
@@ -86,6 +103,7 @@ public final class Registry: Sendable {
             Log.event("dropped a connection from \(remote): \(describe(error))")
             return
         }
+        sessions.withLock { $0.handshaking.removeAll { $0 == session } }
         guard case let .join(name, flag, port, neighbours) = join else {
             connection.sendQuietly(.refused(reason: "expected a join"))
             Log.event("dropped a connection from \(remote): it sent \(join.caseName) before joining")

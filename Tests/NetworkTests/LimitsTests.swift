@@ -1,0 +1,162 @@
+import Foundation
+import NodeRuntime
+@testable import Peer
+import Registry
+import Sockets
+import Testing
+import Wire
+
+/// Each cap crossed on purpose, then the same process shown to serve everyone else.
+@Suite struct LimitsTests {
+    /// A connection from `source` (another 127.x address looks like another host).
+    static func connect(_ port: UInt16, from source: String = "127.0.0.1") throws -> Socket {
+        try Socket.connect(host: "127.0.0.1", port: port, from: source, timeout: .seconds(5))
+    }
+
+    /// True when the other side closed the connection within `seconds` (end of stream or reset).
+    static func isClosed(_ socket: Socket, within seconds: Double = 10) -> Bool {
+        var byte = [UInt8](repeating: 0, count: 1)
+        do { return try byte.withUnsafeMutableBytes { try socket.read(into: $0, until: .after(seconds: seconds)) } == 0 }
+        catch SocketError.timedOut { return false } catch { return true }
+    }
+
+    /// The status line of a GET of `name` from `source`.
+    static func get(_ name: String, port: UInt16, from source: String = "127.0.0.1") throws -> String {
+        let socket = try connect(port, from: source)
+        defer { socket.close() }
+        try socket.write(Array("GET /\(name) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), until: .after(.seconds(5)))
+        var reader = SocketReader(socket)
+        let line = try reader.readLine(maxLength: 1024, until: .after(.seconds(10))) ?? []
+        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A link opened by hand: preface, hello, the peer's hello back.
+    static func rawLink(to peer: PeerNode, as name: String) throws -> FrameConnection {
+        let link = try FrameConnection.open(host: "127.0.0.1", port: peer.port, timeout: .seconds(5), secret: nil)
+        try link.send(.hello(name: name, flag: "P2P", port: 1))
+        guard case .hello = try link.receive(until: .after(.seconds(10))) else { throw SocketError.endOfStream(received: 0) }
+        return link
+    }
+
+    @Test func connectionsPastTheCapsAreClosedAtOnceAndOthersAreStillServed() throws {
+        let network = try LocalNetwork()
+        let peer = try network.addPeer("a", files: ["f.txt": "served\n"]) { configuration in
+            configuration.limits.connections = 6
+            configuration.limits.connectionsPerAddress = 3
+            configuration.limits.idleTimeout = .seconds(120)   // only the caps may close these
+        }
+        var held = try (0..<3).map { _ in try Self.connect(peer.port) }
+        #expect(eventually { peer.connections.withLock { $0.total } == 3 })
+        let fourth = try Self.connect(peer.port)
+        defer { fourth.close() }
+        #expect(Self.isClosed(fourth), "a fourth connection from one address is closed")
+        #expect(try Self.get("f.txt", port: peer.port, from: "127.0.0.2") == "HTTP/1.1 200 OK")
+
+        held += try (0..<3).map { _ in try Self.connect(peer.port, from: "127.0.0.2") }
+        #expect(eventually { peer.connections.withLock { $0.total } == 6 })
+        let seventh = try Self.connect(peer.port, from: "127.0.0.3")
+        defer { seventh.close() }
+        #expect(Self.isClosed(seventh), "a seventh connection in all is closed")
+        #expect(!held.contains { Self.isClosed($0, within: 0.5) }, "the ones within the caps stay open")
+
+        for socket in held { socket.close() }
+        #expect(eventually { peer.connections.withLock { $0.total } == 0 })
+        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+    }
+
+    @Test func silentAndIdleConnectionsAreClosedAfterTheIdleTimeout() throws {
+        let network = try LocalNetwork()
+        let peer = try network.addPeer("a", files: ["f.txt": "served\n"]) { $0.limits.idleTimeout = .milliseconds(300) }
+        let silent = try Self.connect(peer.port)
+        defer { silent.close() }
+        #expect(Self.isClosed(silent), "a connection that never speaks")
+        let idle = try Self.connect(peer.port)
+        defer { idle.close() }
+        try idle.write(Array("HEAD /f.txt HTTP/1.1\r\nHost: x\r\n\r\n".utf8), until: .after(.seconds(5)))
+        var reader = SocketReader(idle)
+        let status = try reader.readLine(maxLength: 1024, until: .after(.seconds(10))) ?? []
+        #expect(String(decoding: status, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
+        #expect(Self.isClosed(idle), "a keep-alive connection that goes quiet after its request")
+        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+    }
+
+    @Test func oversizedHeadsAndFramesAreRefusedAndThePeerServesOn() throws {
+        let network = try LocalNetwork()
+        let peer = try network.addPeer("a", files: ["f.txt": "served\n"])
+        let head = "GET /f.txt HTTP/1.1\r\n" + String(repeating: "X-Pad: \(String(repeating: "p", count: 100))\r\n", count: 90) + "\r\n"
+        let tooBig = try HostileInputTests.exchange(Array(head.utf8), port: peer.port)
+        #expect(HostileInputTests.status(of: tooBig) == "HTTP/1.1 431")
+        let manyHeaders = "GET /f.txt HTTP/1.1\r\n" + (0..<(HTTPLimits.maxHeaders + 1)).map { "X-\($0): y\r\n" }.joined() + "\r\n"
+        #expect(HostileInputTests.status(of: try HostileInputTests.exchange(Array(manyHeaders.utf8), port: peer.port)) == "HTTP/1.1 431")
+
+        let link = try Self.rawLink(to: peer, as: "big")
+        defer { link.close() }
+        let length = UInt32(WireLimits.maxPayload + 1)
+        try link.socket.write([0x13] + withUnsafeBytes(of: length.bigEndian, Array.init) + [UInt8](repeating: 0, count: 64),
+                              until: .after(.seconds(5)))
+        #expect(Self.isClosed(link.socket), "a frame over the payload cap drops the link")
+        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+    }
+
+    @Test func aNeighbourThatFloodsQueriesIsThrottledNotAmplified() throws {
+        let network = try LocalNetwork()
+        let a = try network.addPeer("a") { configuration in
+            configuration.limits.queriesPerSecond = 10
+            configuration.limits.queryBurst = 20
+        }
+        let b = try network.addPeer("b", files: ["wanted.txt": "still found\n"])
+        #expect(eventually { network.links.count == 1 })
+        let flooder = try Self.rawLink(to: a, as: "flooder")
+        defer { flooder.close() }
+        let flood = 3000
+        for index in 0..<flood {
+            try flooder.send(.query(id: QueryID.random(), ttl: 7, hops: 0, name: "nothing-\(index)"))
+        }
+        #expect(eventually(30) { a.statistics.queriesThrottled + a.statistics.queriesReceived == flood })
+        let figures = a.statistics
+        #expect(figures.queriesThrottled > flood / 2, "most of the flood was dropped: \(figures)")
+        #expect(figures.queriesSent <= figures.queriesReceived, "each query let through went to one other link at most")
+        #expect(b.statistics.queriesReceived <= figures.queriesReceived)
+        // The flooder's neighbour still searches and downloads as before.
+        let result = a.download("wanted.txt")
+        #expect(result.ok, "\(result.error ?? "")")
+    }
+
+    @Test func ttlIsClampedAndImpossibleTTLAndHopsAreDropped() throws {
+        let network = try LocalNetwork()
+        let a = try network.addPeer("a")
+        let sender = try Self.rawLink(to: a, as: "sender")
+        defer { sender.close() }
+        let listener = try Self.rawLink(to: a, as: "listener")
+        defer { listener.close() }
+        #expect(eventually { a.neighbours.count == 2 })
+        func forwarded() throws -> (ttl: UInt8, hops: UInt8, name: String) {
+            while true {
+                if case .query(_, let ttl, let hops, let name) = try listener.receive(until: .after(.seconds(10))) { return (ttl, hops, name) }
+            }
+        }
+        try sender.send(.query(id: QueryID.random(), ttl: 200, hops: 0, name: "clamped"))
+        let clamped = try forwarded()
+        #expect(clamped.name == "clamped" && clamped.ttl == PeerConfiguration.maxTTL - 1 && clamped.hops == 1)
+        for (ttl, hops) in [(10, 10), (0, 3), (1, 16), (16, 1)] as [(UInt8, UInt8)] {
+            try sender.send(.query(id: QueryID.random(), ttl: ttl, hops: hops, name: "forged"))
+        }
+        try sender.send(.query(id: QueryID.random(), ttl: 5, hops: 2, name: "marker"))
+        let next = try forwarded()
+        #expect(next.name == "marker" && next.ttl == 4 && next.hops == 3, "no forged query was forwarded before it")
+        #expect(a.statistics.queriesForged == 4)
+    }
+
+    @Test func aFloodOfSilentConnectionsDoesNotKeepPeersFromJoining() throws {
+        let network = try LocalNetwork()
+        let silent = try (0..<(Registry.maxHandshaking + 16)).map { _ in
+            try Socket.connect(host: "127.0.0.1", port: network.registry.port, timeout: .seconds(5))
+        }
+        defer { for socket in silent { socket.close() } }
+        #expect(eventually { silent.filter { Self.isClosed($0, within: 0.01) }.count >= 16 }, "the oldest were dropped")
+        try network.addPeer("a")
+        try network.addPeer("b")
+        #expect(eventually { network.links.count == 1 })
+        #expect(network.registry.members.count == 2)
+    }
+}
