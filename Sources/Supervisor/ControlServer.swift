@@ -14,6 +14,9 @@ public final class ControlServer: Sendable {
     let configDigest: String
     /// Connections following the logs, shut down when the supervisor stops.
     private let followers = Protected([ObjectIdentifier: Socket]())
+    /// Connections being served now; past `maxConnections` new ones are told "busy".
+    private let served = Protected(0)
+    static let maxConnections = 128
 
     public init(supervisor: Supervisor, configDigest: String, onDown: @escaping @Sendable () -> Void) throws {
         self.supervisor = supervisor
@@ -34,7 +37,15 @@ public final class ControlServer: Sendable {
                 if listener.isShutDown { return }
                 continue
             }
-            if !Threads.detach(name: "control-conn", { [self] in serve(connection) }) { connection.close() }
+            guard served.withLock({ (count: inout Int) -> Bool in count += 1; return count <= Self.maxConnections }),
+                  Threads.detach(name: "control-conn", { [self] in serve(connection); served.withLock { $0 -= 1 } }) else {
+                served.withLock { $0 -= 1 }
+                // No thread to spare: a best-effort answer that fits the socket's buffer, then close.
+                let busy = ControlResponse.failure("busy: \(Self.maxConnections) requests are being served; try again")
+                try? connection.write(Array((JSONLines.encode(busy) + "\n").utf8), until: .after(.milliseconds(10)))
+                connection.close()
+                continue
+            }
         }
     }
 

@@ -9,7 +9,12 @@ import Sockets
 /// The console a person types into: one command per line, answers as text on stdout. When
 /// stdin ends the peer keeps serving (it may run in the background) until Stop or a signal.
 func serveConsole(_ peer: PeerNode) {
-    while let line = readLine() {
+    var input = LineReader()
+    while let next = input.next() {
+        guard case .text(let line) = next else {
+            Log.answer("that line is too long (over \(input.maxLength) bytes); nothing was done")
+            continue
+        }
         let command = ConsoleCommand(line: line)
         if command == .stop {
             peer.stop()
@@ -21,19 +26,30 @@ func serveConsole(_ peer: PeerNode) {
 }
 
 /// Under p2pctl: typed requests on stdin, one JSON object per line, answered on stdout, each
-/// on its own thread so a long download does not hold up a TOPO. Bad lines get an error reply
-/// (or are logged when they carry no id). Exits when stdin closes, so the peer cannot outlive
-/// the supervisor.
+/// on its own thread so a long download does not hold up a TOPO, at most `maxRequests` at once
+/// (more are answered "busy"). Bad lines are logged and dropped. Exits when stdin closes, so
+/// the peer cannot outlive the supervisor.
 func serveSupervisor(_ peer: PeerNode) {
     let emit: @Sendable (ChildMessage) -> Void = { Log.answer(JSONLines.encode($0)) }
     peer.observeNeighbours { emit(.neighbours($0)) }
     emit(.ready(port: peer.port))
-    while let line = readLine(strippingNewline: true) {
-        guard line.utf8.count <= 64 * 1024, let request = try? JSONLines.decode(ChildRequest.self, from: line) else {
-            Log.event("ignored a malformed request from the supervisor (\(line.utf8.count) bytes)")
+    let maxRequests = 64
+    let running = Protected(0)
+    var input = LineReader()
+    while let next = input.next() {
+        guard case .text(let line) = next, let request = try? JSONLines.decode(ChildRequest.self, from: line) else {
+            let size = switch next { case .text(let line): "\(line.utf8.count) bytes"; case .tooLong(let count): "\(count) bytes, over the cap" }
+            Log.event("ignored a malformed request from the supervisor (\(size))")
             continue
         }
-        Threads.detach(name: "request") {
+        let busy = Reply(ok: false, error: "busy: \(maxRequests) requests are running; try again")
+        guard running.withLock({ (count: inout Int) -> Bool in count += 1; return count <= maxRequests }) else {
+            running.withLock { $0 -= 1 }
+            emit(.reply(id: request.id, busy))
+            continue
+        }
+        let started = Threads.detach(name: "request") {
+            defer { running.withLock { $0 -= 1 } }
             switch request.command {
             case .files:
                 emit(.reply(id: request.id, peer.sharedFiles()))
@@ -53,6 +69,10 @@ func serveSupervisor(_ peer: PeerNode) {
                     exit(ExitCode.success)
                 }
             }
+        }
+        if !started {
+            running.withLock { $0 -= 1 }
+            emit(.reply(id: request.id, busy))
         }
     }
     peer.stop(reason: "supervisor went away")
