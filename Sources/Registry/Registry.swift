@@ -183,7 +183,7 @@ public final class Registry: Sendable {
 
     private func describe(_ error: any Error) -> String {
         if let error = error as? SocketError { return error.description }
-        if let error = error as? FrameError { return "bad frame: \(error)" }
+        if let error = error as? FrameError { return error.description }
         if let error = error as? HandshakeError { return "\(error)" }
         return "\(error)"
     }

@@ -49,6 +49,20 @@ public enum FrameError: Error, Equatable, Sendable {
     case unsupportedVersion(UInt8)
 }
 
+extension FrameError: CustomStringConvertible {
+    /// What a log line or a bye says: the problem, in words.
+    public var description: String {
+        switch self {
+        case .truncated: "a frame ended early"
+        case .tooLarge(let size): "a length of \(size) is over the cap"
+        case .unknownType(let type): "unknown frame type \(type)"
+        case .malformed(let detail): "malformed frame: \(detail)"
+        case .badMagic: "not the p2pnet overlay protocol (bad preface)"
+        case .unsupportedVersion(let version): "overlay protocol version \(version) is not supported (this peer speaks \(Overlay.version))"
+        }
+    }
+}
+
 /// The type byte of each case. Registry traffic in 0x0_, peer traffic in 0x1_, the secret's
 /// handshake (either connection) in 0x2_.
 enum FrameType: UInt8 {
