@@ -18,6 +18,7 @@ enum Transfer {
 
         var description: String {
             switch self {
+            case .status(412, _): return "the holder's file changed since it answered the query (412)"
             case .status(let code, let reason): return "holder answered \(code) \(reason)"
             case .sizeMismatch(let expected, let announced):
                 return "holder announced \(announced.map(String.init) ?? "no") length, expected \(expected) bytes"
@@ -34,13 +35,16 @@ enum Transfer {
     static func fetch(_ file: FileHit, from holder: PeerAddress, into store: FileStore, stall: Duration,
                       progress: (UInt64, UInt64) -> Void) throws -> (path: String, digest: SHA256Digest) {
         guard FileStore.isServableName(file.name) else { throw Failure.status(0, "unusable file name in the hit") }
+        guard let expected = SHA256Digest(bytes: file.sha256) else { throw Failure.status(0, "unusable SHA-256 in the hit") }
         let socket: Socket
         do { socket = try Socket.connect(host: holder.host, port: holder.port, timeout: .seconds(5)) }
         catch { throw Failure.network(error) }
         defer { socket.close() }
         var reader = SocketReader(socket)
         let request = HTTPRequest(method: "GET", target: "/" + HTTP.encodePathComponent(file.name),
-                                  headers: [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close")])
+                                  headers: [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close"),
+                                            // A holder whose file changed since its hit answers 412, not other bytes.
+                                            ("If-Match", "\"\(expected.hex)\"")])
         let head: HTTPResponseHead
         do {
             try socket.write(request.encoded(), until: .after(stall))
@@ -90,7 +94,7 @@ enum Transfer {
             try take(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
         let digest = hasher.finalize()
-        guard digest.bytes == file.sha256 else { throw Failure.digestMismatch }
+        guard digest == expected else { throw Failure.digestMismatch }
         let destination = "\(store.downloads)/\(file.name)"
         guard rename(temporary, destination) == 0 else { throw Failure.local("cannot move the file into \(store.downloads)", errno) }
         keep = true
