@@ -172,6 +172,11 @@ extension PeerNode {
                 Log.event("downloaded \(hit.file.name): \(hit.file.size) bytes from \(hit.holder.name) (\(hit.hops) hops) in \(final.ms) ms")
                 return final
             } catch {
+                if let failure = error as? Transfer.Failure, case .local = failure {
+                    // This side failed (disk full, file-size limit): every holder would fare the same.
+                    Log.event("download of \(hit.file.name) from \(hit.holder.name) failed here: \(failure)")
+                    return finish("download of \(hit.file.name) failed: \(failure)")
+                }
                 failures.append("\(hit.holder.name): \(error)")
                 Log.event("download of \(hit.file.name) from \(hit.holder.name) failed: \(error); trying the next holder")
             }

@@ -72,7 +72,7 @@ enum Transfer {
                 let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw Failure.local("cannot write \(temporary)", errno)
+                    throw Failure.local("cannot write \(file.name) into \(store.partials)", errno)
                 }
                 written += count
             }

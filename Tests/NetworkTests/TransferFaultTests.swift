@@ -129,6 +129,31 @@ import Wire
         #expect(network.folder.contents(of: "me/\(FileStore.partialsFolder)").isEmpty)
     }
 
+    @Test func aReceiverOutOfRoomSaysSoKeepsNothingAndCarriesOn() throws {
+        let prlimit = "/usr/bin/prlimit"
+        try #require(FileManager.default.isExecutableFile(atPath: prlimit), "prlimit (util-linux) is needed")
+        let network = try ProcessNetwork()
+        try network.addPeer("holder", files: ["big.bin": Self.content(megabytes: 3, seed: 3), "small.txt": Array("fits\n".utf8)])
+        // Files it writes may not grow past 1 MB: as good as a full disk for a 3 MiB download.
+        let directory = try network.folder.folder("small")
+        let receiver = try Spawned(prlimit, ["--fsize=1000000", binFolder + "/p2p-peer", "--name", "small", "--dir", directory,
+                                             "--registry", "127.0.0.1:\(network.registryPort)", "--query-timeout", "3"], name: "small")
+        _ = try #require(receiver.port(), "the receiver did not join: \(receiver.stderr.snapshot)")
+
+        try receiver.type("big.bin")
+        let answer = try #require(receiver.line(in: \.stdout, containing: "big.bin"))
+        #expect(answer.contains("File too large"), "\(answer)")
+        #expect(isAlive(receiver.pid), "SIGXFSZ killed the peer")
+        #expect(network.folder.contents(of: "small/Downloads").isEmpty)
+        #expect(network.folder.contents(of: "small/\(FileStore.partialsFolder)").isEmpty)
+        // Only the one holder was asked: the fault is here, another holder would not help.
+        #expect(receiver.line(in: \.stderr, containing: "failed here") != nil)
+
+        try receiver.type("small.txt")
+        #expect(receiver.line(in: \.stdout, containing: "downloaded small.txt") != nil)
+        #expect(network.folder.read("small/Downloads/small.txt") == Array("fits\n".utf8))
+    }
+
     @Test func aReceiverKilledMidTransferHasNoPartialFileAfterItsRestart() throws {
         let big = Self.content(megabytes: 64, seed: 4)
         let network = try CtlNetwork(files: ["h": ["big.bin": big], "r": [:]])
