@@ -15,7 +15,7 @@ import Testing
     static let files: [String: [String: [UInt8]]] = {
         var files = Dictionary(uniqueKeysWithValues: peers.map { ($0, [String: [UInt8]]()) })
         for k in 0..<30 {
-            let bytes = (0..<(20_000 + k * 9_000)).map { UInt8(truncatingIfNeeded: $0 &* (k + 3) &+ $0 >> 9) }
+            let bytes = (0..<(20_000 + k * 30_000)).map { UInt8(truncatingIfNeeded: $0 &* (k + 3) &+ $0 >> 9) }
             for holder in [k, k + 5, k + 10] { files[peers[holder % 15]]!["c\(k).bin"] = bytes }
         }
         return files
