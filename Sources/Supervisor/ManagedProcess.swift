@@ -111,6 +111,9 @@ final class ManagedProcess: Sendable {
         do {
             try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
         } catch {
+            // Its stdin is closed: the child has just died. Wait until its exit is handled (that
+            // ends every pending request), so the caller sees it restarting and can ask again.
+            _ = runtime.wait(until: .after(seconds: timeout)) { $0.pending[id] == nil ? true : nil }
             return Reply(ok: false, error: "\(name) did not take the request: \(error.localizedDescription)")
         }
         var seen = 0
