@@ -82,6 +82,10 @@ import Testing
         print(String(format: "churn: %d of %d downloads succeeded (%.1f%%) with %d kills (%d restarts); whole again %.2f s after the churn",
                      succeeded.count, total, 100 * Double(succeeded.count) / Double(total), killed.count, restarts, recovery))
         for failure in all where !failure.ok { print("churn: \(failure.peer) \(failure.file) failed: \(failure.detail)") }
+        let logs = network.ctl(["logs"]).lines
+        func count(_ text: String) -> Int { logs.filter { $0.contains(text) }.count }
+        print("churn: \(count("trying the next holder")) transfers went on to the next holder, \(count("asking again for")) searches asked again, "
+              + "\(count("asking again once it is back")) sends went again to a restarted requester")
         #expect(all.count == total)
         #expect(succeeded.count * 100 >= total * 95, "\(succeeded.count) of \(total) downloads succeeded")
         // Downloads never holds a file whose bytes differ from the holder's.
