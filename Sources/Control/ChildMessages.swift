@@ -99,10 +99,13 @@ public enum ChildMessage: Sendable, Equatable {
     case progress(id: Int, bytes: UInt64, total: UInt64)
     /// The answer to request `id`.
     case reply(id: Int, Reply)
+    /// The registry admitted a peer, or forgot one: its view of the network, change by change.
+    case memberJoined(String)
+    case memberLeft(String)
 }
 
 extension ChildMessage: Codable {
-    private enum Keys: String, CodingKey { case event, port, names, id, bytes, total, reply }
+    private enum Keys: String, CodingKey { case event, port, names, name, id, bytes, total, reply }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Keys.self)
@@ -112,6 +115,8 @@ extension ChildMessage: Codable {
         case "progress":
             self = .progress(id: try container.decode(Int.self, forKey: .id), bytes: try container.decode(UInt64.self, forKey: .bytes),
                              total: try container.decode(UInt64.self, forKey: .total))
+        case "joined": self = .memberJoined(try container.decode(String.self, forKey: .name))
+        case "left": self = .memberLeft(try container.decode(String.self, forKey: .name))
         case nil: self = .reply(id: try container.decode(Int.self, forKey: .id), try container.decode(Reply.self, forKey: .reply))
         case let other?:
             throw DecodingError.dataCorruptedError(forKey: .event, in: container, debugDescription: "unknown event \(other)")
@@ -135,6 +140,9 @@ extension ChildMessage: Codable {
         case .reply(let id, let reply):
             try container.encode(id, forKey: .id)
             try container.encode(reply, forKey: .reply)
+        case .memberJoined(let name), .memberLeft(let name):
+            try container.encode(self == .memberJoined(name) ? "joined" : "left", forKey: .event)
+            try container.encode(name, forKey: .name)
         }
     }
 }

@@ -52,9 +52,11 @@ public struct ProcessStatus: Sendable, Equatable, Codable {
     /// Shared files in the peer's folder.
     public var files: Int?
     public var lastExit: String?
+    /// The registry's view: the peers it has admitted and not yet forgotten (the registry only).
+    public var members: [String]?
 
     public init(name: String, role: Role, pid: Int32?, port: UInt16?, state: State, uptime: Double?,
-                restarts: Int, neighbours: [String], files: Int?, lastExit: String?) {
+                restarts: Int, neighbours: [String], files: Int?, lastExit: String?, members: [String]? = nil) {
         self.name = name
         self.role = role
         self.pid = pid
@@ -65,6 +67,7 @@ public struct ProcessStatus: Sendable, Equatable, Codable {
         self.neighbours = neighbours
         self.files = files
         self.lastExit = lastExit
+        self.members = members
     }
 }
 

@@ -66,6 +66,12 @@ extension PeerNode {
             return respond(socket, .notFound, body: "file vanished\n", keepAlive: request.keepAlive)
         }
         let etag = "\"\(digest.hex)\""
+        // A client that names the bytes it wants, as a peer's download does, is told the file
+        // changed rather than sent other bytes.
+        if let wanted = request.header("If-Match"),
+           !wanted.split(separator: ",").contains(where: { [etag, "*"].contains(String($0).trimmingSpaces) }) {
+            return respond(socket, .preconditionFailed, extra: [("ETag", etag)], body: "the file has changed\n", keepAlive: request.keepAlive)
+        }
         var status = HTTPStatus.ok
         var offset: UInt64 = 0
         var length = entry.size

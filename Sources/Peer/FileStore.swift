@@ -8,7 +8,8 @@ import Sockets
 ///
 /// Served: regular, non-hidden files directly in the folder (flat), reached without leaving it
 /// (a symlink that leads out is not served), never `Downloads/` unless `shareDownloads`.
-/// Hashes are computed once per file and kept while its size, mtime and inode stay the same.
+/// Hashes are computed once per file and kept while its size, inode, mtime and ctime stay the
+/// same (a write moves ctime even when mtime is put back).
 public final class FileStore: Sendable {
     public struct Entry: Sendable, Equatable {
         public let name: String
@@ -18,7 +19,7 @@ public final class FileStore: Sendable {
     }
 
     struct Identity: Sendable, Hashable {
-        let size: UInt64, inode: UInt64, seconds: Int, nanoseconds: Int
+        let size: UInt64, inode: UInt64, mtime: Int, mtimeNanoseconds: Int, ctime: Int, ctimeNanoseconds: Int
     }
 
     /// The folder, resolved (no symlinks), so containment checks compare real paths.
@@ -168,7 +169,8 @@ public final class FileStore: Sendable {
         var info = stat()
         guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         let identity = Identity(size: UInt64(info.st_size), inode: UInt64(info.st_ino),
-                                seconds: Int(info.st_mtim.tv_sec), nanoseconds: Int(info.st_mtim.tv_nsec))
+                                mtime: info.st_mtim.tv_sec, mtimeNanoseconds: info.st_mtim.tv_nsec,
+                                ctime: info.st_ctim.tv_sec, ctimeNanoseconds: info.st_ctim.tv_nsec)
         return Entry(name: name, path: real, size: UInt64(info.st_size), identity: identity)
     }
 

@@ -25,6 +25,8 @@ struct QueryRouter: Sendable {
     private var oldest = 0
     /// Hits per search of ours, in the order they arrived.
     private(set) var searches: [QueryID: [Hit]] = [:]
+    /// Ids a search of ours was asked again under, and that search.
+    private var aliases: [QueryID: QueryID] = [:]
 
     // Counters, for `stats` and the tests that count messages per query.
     private(set) var queriesReceived = 0
@@ -67,12 +69,23 @@ struct QueryRouter: Sendable {
         searches[id] = []
     }
 
-    mutating func deliver(_ id: QueryID, _ hits: [Hit]) {
-        guard searches[id] != nil else { return }   // a late hit for a search that ended
-        searches[id]!.append(contentsOf: hits)
+    /// Search `search` is asked again under `id` (peers forward an id only once): its hits
+    /// count for `search`.
+    mutating func reask(_ search: QueryID, as id: QueryID) {
+        _ = remember(id, route: .mine)
+        aliases[id] = search
     }
 
-    mutating func end(_ id: QueryID) { searches[id] = nil }
+    mutating func deliver(_ id: QueryID, _ hits: [Hit]) {
+        let search = aliases[id] ?? id
+        guard searches[search] != nil else { return }   // a late hit for a search that ended
+        searches[search]!.append(contentsOf: hits)
+    }
+
+    mutating func end(_ id: QueryID) {
+        searches[id] = nil
+        aliases = aliases.filter { $0.value != id }
+    }
 }
 
 /// What one peer has done since it started: message counts, and files it sent whole.

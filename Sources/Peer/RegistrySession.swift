@@ -89,7 +89,9 @@ extension PeerNode {
             do {
                 let referrals = try joinRegistry(rejoining: true)
                 backoff = .milliseconds(250)
-                connect(to: referrals)
+                // Rejoining teaches a restarted registry the network; it is no call for more
+                // links than were lost meanwhile (else every registry restart adds links).
+                connect(to: Array(referrals.prefix(max(0, configuration.neighbours - links.withLock { $0.count }))))
                 sendHeartbeat()
             } catch {
                 backoff = min(backoff * 2, .seconds(5))

@@ -85,15 +85,31 @@ extension PeerNode {
         }
     }
 
-    /// Starts search `id`: sends the query to every neighbour. False when there is none.
-    func flood(_ query: String, id: QueryID) -> Bool {
-        router.withLock { $0.begin(id) }
+    /// Starts search `id`: sends the query to every neighbour. `again` sends it once more,
+    /// under a fresh id whose hits count for `id`. False when there is no neighbour.
+    func flood(_ query: String, id: QueryID, again: Bool = false) -> Bool {
+        let wireID = again ? QueryID.random() : id
+        router.withLock { again ? $0.reask(id, as: wireID) : $0.begin(id) }
         let neighbours = links.withLock { $0.all }
         guard !neighbours.isEmpty else { return false }
-        let sent = neighbours.filter { $0.send(.query(id: id, ttl: configuration.ttl, hops: 0, name: query)) }.count
+        let sent = neighbours.filter { $0.send(.query(id: wireID, ttl: configuration.ttl, hops: 0, name: query)) }.count
         router.withLock { $0.sent(queries: sent) }
-        Log.event("searching for \(query) (ttl \(configuration.ttl)) via \(neighbours.map(\.name).joined(separator: ", "))")
+        Log.event("\(again ? "asking again" : "searching") for \(query) (ttl \(configuration.ttl)) via \(neighbours.map(\.name).joined(separator: ", "))")
         return true
+    }
+
+    /// Waits until search `id` has more than `count` hits. While none comes, the query is sent
+    /// again after 1 s, then 2 s, 4 s...: while peers come and go a hit can die with a peer on
+    /// its way back, and a holder that died may be back.
+    func awaitHits(_ id: QueryID, beyond count: Int, query: String, until deadline: Deadline) -> Bool {
+        var pause: Duration = .seconds(1)
+        while true {
+            let next = min(Deadline.after(pause), deadline)
+            if router.wait(until: next, { ($0.searches[id]?.count ?? 0) > count ? true : nil }) != nil { return true }
+            if deadline.hasPassed { return false }
+            _ = flood(query, id: id, again: true)
+            pause *= 2
+        }
     }
 
     func awaitFirstHit(_ id: QueryID, until deadline: Deadline) -> Bool {
@@ -145,7 +161,7 @@ extension PeerNode {
         defer { router.withLock { $0.end(id) } }
         guard flood(query, id: id) else { return finish("not found: \(query) (this peer has no neighbours to ask)") }
         let deadline = Deadline.after(configuration.queryTimeout)
-        guard awaitFirstHit(id, until: deadline) else {
+        guard awaitHits(id, beyond: 0, query: query, until: deadline) else {
             return finish("not found: no peer has \(query) (searched for \(configuration.queryTimeout))")
         }
         if !FileStore.hasExtension(query) {
@@ -166,7 +182,7 @@ extension PeerNode {
             let hits = router.withLock { $0.searches[id] ?? [] }
             guard tried < hits.count else {
                 // Wait for more holders while the search is still open.
-                if router.wait(until: deadline, { ($0.searches[id]?.count ?? 0) > tried ? true : nil }) == nil {
+                if !awaitHits(id, beyond: tried, query: query, until: deadline) {
                     return finish("download of \(query) failed from every holder: \(failures.joined(separator: "; "))")
                 }
                 continue
@@ -187,6 +203,11 @@ extension PeerNode {
                 Log.event("downloaded \(hit.file.name): \(hit.file.size) bytes from \(hit.holder.name) (\(hit.hops) hops) in \(final.ms) ms")
                 return final
             } catch {
+                if let failure = error as? Transfer.Failure, case .local = failure {
+                    // This side failed (disk full, file-size limit): every holder would fare the same.
+                    Log.event("download of \(hit.file.name) from \(hit.holder.name) failed here: \(failure)")
+                    return finish("download of \(hit.file.name) failed: \(failure)")
+                }
                 failures.append("\(hit.holder.name): \(error)")
                 Log.event("download of \(hit.file.name) from \(hit.holder.name) failed: \(error); trying the next holder")
             }

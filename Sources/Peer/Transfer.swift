@@ -19,6 +19,7 @@ enum Transfer {
 
         var description: String {
             switch self {
+            case .status(412, _): return "the holder's file changed since it answered the query (412)"
             case .status(let code, let reason): return "holder answered \(code) \(reason)"
             case .sizeMismatch(let expected, let announced):
                 return "holder announced \(announced.map(String.init) ?? "no") length, expected \(expected) bytes"
@@ -35,12 +36,15 @@ enum Transfer {
     static func fetch(_ file: FileHit, from holder: PeerAddress, into store: FileStore, secret: SharedSecret? = nil, stall: Duration,
                       progress: (UInt64, UInt64) -> Void) throws -> (path: String, digest: SHA256Digest) {
         guard FileStore.isServableName(file.name) else { throw Failure.status(0, "unusable file name in the hit") }
+        guard let expected = SHA256Digest(bytes: file.sha256) else { throw Failure.status(0, "unusable SHA-256 in the hit") }
         let socket: Socket
         do { socket = try Socket.connect(host: holder.host, port: holder.port, timeout: .seconds(5)) }
         catch { throw Failure.network(error) }
         defer { socket.close() }
         var reader = SocketReader(socket)
-        var headers = [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close")]
+        var headers = [("Host", "\(holder.host):\(holder.port)"), ("Connection", "close"),
+                       // A holder whose file changed since its hit answers 412, not other bytes.
+                       ("If-Match", "\"\(expected.hex)\"")]
         if let secret { headers.append(("Authorization", "Bearer \(secret.httpToken)")) }
         let request = HTTPRequest(method: "GET", target: "/" + HTTP.encodePathComponent(file.name), headers: headers)
         let head: HTTPResponseHead
@@ -70,7 +74,7 @@ enum Transfer {
                 let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
                 if count < 0 {
                     if errno == EINTR { continue }
-                    throw Failure.local("cannot write \(temporary)", errno)
+                    throw Failure.local("cannot write \(file.name) into \(store.partials)", errno)
                 }
                 written += count
             }
@@ -92,7 +96,7 @@ enum Transfer {
             try take(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
         let digest = hasher.finalize()
-        guard digest.bytes == file.sha256 else { throw Failure.digestMismatch }
+        guard digest == expected else { throw Failure.digestMismatch }
         let destination = "\(store.downloads)/\(file.name)"
         guard rename(temporary, destination) == 0 else { throw Failure.local("cannot move the file into \(store.downloads)", errno) }
         keep = true

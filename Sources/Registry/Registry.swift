@@ -18,6 +18,8 @@ public final class Registry: Sendable {
     /// Connections that have not joined yet, at most: past it the oldest is dropped, so a flood
     /// of silent connections costs a real joiner (done in a millisecond) nothing.
     public static let maxHandshaking = 64
+    /// Told each peer that joins (true) or leaves (false); see `observeMembers`.
+    private let membersObserver = Protected<(@Sendable (String, Bool) -> Void)?>(nil)
 
     /// Binds the registry's port (0 picks a free one). `run()` then serves.
     public init(configuration: RegistryConfiguration) throws(SocketError) {
@@ -32,6 +34,13 @@ public final class Registry: Sendable {
     /// The peers in the network now.
     public var members: [Membership.Member] {
         membership.withLock { $0.members.values.sorted { $0.sequence < $1.sequence } }
+    }
+
+    /// Calls `observer` with each peer's name when it joins (true) and leaves (false), in the
+    /// order the table changed (it is called under the table's lock), so the caller can keep a
+    /// copy of the registry's view: p2pctl shows it in `status`.
+    public func observeMembers(_ observer: @escaping @Sendable (_ name: String, _ joined: Bool) -> Void) {
+        membersObserver.withLock { $0 = observer }
     }
 
     /// Accepts connections until `stop()`; each is served on its own thread.
@@ -113,8 +122,10 @@ public final class Registry: Sendable {
         var member: Membership.Member
         do {
             member = try membership.withLock { (table) throws(Membership.Refusal) in
-                try table.admit(name: name, flag: flag, port: port, host: configuration.host,
-                                neighbours: neighbours, session: session)
+                let admitted = try table.admit(name: name, flag: flag, port: port, host: configuration.host,
+                                               neighbours: neighbours, session: session)
+                membersObserver.snapshot?(admitted.name, true)
+                return admitted
             }
         } catch {
             Log.event("refused \(WireLimits.clipped(name, to: 40)) from \(remote): \(error)")
@@ -122,7 +133,12 @@ public final class Registry: Sendable {
             return
         }
         defer {
-            if membership.withLock({ $0.remove(member.name, session: session) }) {
+            let left = membership.withLock { table in
+                guard table.remove(member.name, session: session) else { return false }
+                membersObserver.snapshot?(member.name, false)
+                return true
+            }
+            if left {
                 Log.event("\(member.name) left (\(membership.withLock { $0.count }) of \(configuration.maxPeers) peers remain)")
             }
         }

@@ -37,6 +37,8 @@ final class ManagedProcess: Sendable {
         var quickFailures = 0
         var backoff = ManagedProcess.firstBackoff
         var neighbours: [String] = []
+        /// The registry's members, as it reported them (a restarted registry starts empty).
+        var members: Set<String> = []
         var lastExit: String?
         var everReady = false
         /// Set when the supervisor stops it on purpose (down, restart): the exit is no failure.
@@ -84,6 +86,10 @@ final class ManagedProcess: Sendable {
                 state.pending[id]?.lastActivity = .now
             case .reply(let id, let reply):
                 state.pending[id]?.reply = reply
+            case .memberJoined(let name):
+                state.members.insert(name)
+            case .memberLeft(let name):
+                state.members.remove(name)
             }
         }
     }
@@ -105,6 +111,9 @@ final class ManagedProcess: Sendable {
         do {
             try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
         } catch {
+            // Its stdin is closed: the child has just died. Wait until its exit is handled (that
+            // ends every pending request), so the caller sees it restarting and can ask again.
+            _ = runtime.wait(until: .after(seconds: timeout)) { $0.pending[id] == nil ? true : nil }
             return Reply(ok: false, error: "\(name) did not take the request: \(error.localizedDescription)")
         }
         var seen = 0
@@ -135,7 +144,8 @@ final class ManagedProcess: Sendable {
             name: name, role: spec.role, pid: state.pid, port: state.port, state: state.phase,
             uptime: state.pid == nil ? nil : state.startedAt.map { (ContinuousClock.now - $0) / .seconds(1) },
             restarts: state.restarts, neighbours: state.neighbours.sorted(),
-            files: spec.folder.map(Self.countSharedFiles), lastExit: state.lastExit)
+            files: spec.folder.map(Self.countSharedFiles), lastExit: state.lastExit,
+            members: spec.role == .registry ? state.members.sorted() : nil)
     }
 
     /// Regular, non-hidden files directly in the folder: what the peer shares.

@@ -180,6 +180,7 @@ public final class Supervisor: Sendable {
                 state.input = input.fileHandleForWriting
                 state.startedAt = .now
                 state.neighbours = []
+                state.members = []
             }
             let name = process.name
             // The reader owns duplicates; the originals are closed now rather than when Foundation

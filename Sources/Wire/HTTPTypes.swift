@@ -118,7 +118,7 @@ public enum HTTPError: Error, Equatable, Sendable {
 public enum HTTPStatus: Int, Sendable {
     case ok = 200, partialContent = 206
     case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, methodNotAllowed = 405
-    case requestTimeout = 408, rangeNotSatisfiable = 416, headerFieldsTooLarge = 431
+    case requestTimeout = 408, preconditionFailed = 412, rangeNotSatisfiable = 416, headerFieldsTooLarge = 431
     case internalServerError = 500, serviceUnavailable = 503
 
     /// The standard reason phrase (RFC 9110).
@@ -132,6 +132,7 @@ public enum HTTPStatus: Int, Sendable {
         case .notFound: "Not Found"
         case .methodNotAllowed: "Method Not Allowed"
         case .requestTimeout: "Request Timeout"
+        case .preconditionFailed: "Precondition Failed"
         case .rangeNotSatisfiable: "Range Not Satisfiable"
         case .headerFieldsTooLarge: "Request Header Fields Too Large"
         case .internalServerError: "Internal Server Error"

@@ -57,8 +57,9 @@ func serveSupervisor(_ peer: PeerNode) {
                 let command = ConsoleCommand(line: text)
                 var lastReported: UInt64 = 0
                 let reply = peer.reply(to: command) { bytes, total in
-                    // At most ~100 progress events per download, and only for large ones.
-                    if total >= 4 << 20 && (bytes - lastReported >= total / 100 || bytes == total) {
+                    // At most ~100 progress events per download, and only for large ones. A
+                    // transfer from the next holder starts again below what was reported.
+                    if total >= 4 << 20 && (bytes < lastReported || bytes - lastReported >= total / 100 || bytes == total) {
                         lastReported = bytes
                         emit(.progress(id: request.id, bytes: bytes, total: total))
                     }

@@ -30,6 +30,9 @@ let arguments = spec.parseOrExit()
 let supervised = arguments.has("supervised")
 if supervised { becomeSupervisedChild() }
 Posix.ignoreSIGPIPE()
+// Past a file-size limit (ulimit -f) a download's write then fails with EFBIG, reported as a
+// clear error, instead of SIGXFSZ killing the peer.
+_ = Glibc.signal(SIGXFSZ, SIG_IGN)
 if !arguments.positionals.isEmpty { spec.usageExit("unexpected argument '\(arguments.positionals[0])'") }
 
 /// Asks on the terminal, as the origin did; exits when stdin ends first.

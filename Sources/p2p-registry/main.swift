@@ -64,6 +64,12 @@ do {
 }
 
 let signals = SignalWaiter(SIGINT, SIGTERM)
+if arguments.has("supervised") {
+    // The supervisor keeps a copy of who is in (`p2pctl status`).
+    registry.observeMembers { name, joined in
+        Log.answer(JSONLines.encode(joined ? ChildMessage.memberJoined(name) : .memberLeft(name)))
+    }
+}
 registry.start()
 if arguments.has("supervised") {
     Log.answer(JSONLines.encode(ChildMessage.ready(port: registry.port)))

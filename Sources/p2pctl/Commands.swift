@@ -39,7 +39,8 @@ func status(_ context: Context, json: Bool) -> Never {
     let table = rows.map { row -> [String] in
         [row.name, row.role.rawValue, row.pid.map(String.init) ?? "-", row.port.map(String.init) ?? "-",
          row.state.rawValue, row.uptime.map(formatUptime) ?? "-", "\(row.restarts)",
-         row.role == .peer ? (row.neighbours.isEmpty ? "-" : row.neighbours.joined(separator: ",")) : "",
+         row.role == .peer ? (row.neighbours.isEmpty ? "-" : row.neighbours.joined(separator: ","))
+             : row.members.map { "\($0.count) member\($0.count == 1 ? "" : "s")" } ?? "",
          row.files.map(String.init) ?? ""]
     }
     Log.answer(render(header: header, rows: table) { column, value in

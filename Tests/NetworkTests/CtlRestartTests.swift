@@ -3,20 +3,6 @@ import Testing
 
 /// Processes that die are restarted (SPEC.md's policy); `restart` and `kill` as users try them.
 @Suite(.serialized) struct CtlRestartTests {
-    /// True when `topo --format json` shows every peer in one connected overlay.
-    static func connected(_ network: CtlNetwork) -> Bool {
-        guard let document = network.ctl(["topo", "--format", "json"]).object,
-              let edges = document["edges"] as? [[String]] else { return false }
-        var seen: Set<String> = ["s1"]
-        var queue = ["s1"]
-        while let next = queue.popLast() {
-            for edge in edges where edge.contains(next) {
-                for other in edge where !seen.contains(other) { seen.insert(other); queue.append(other) }
-            }
-        }
-        return seen == Set(network.peerNames)
-    }
-
     @Test func aKilledPeerComesBackAndTheNetworkStillDownloads() throws {
         let network = try CtlNetwork()
         defer { network.tearDown() }
@@ -33,7 +19,7 @@ import Testing
         for name in ["registry", "s1", "s3"] { #expect(network.row(name)?.int("restarts") == 0) }
 
         // s2's file is found again, and s1's file crosses the overlay.
-        #expect(eventually(60) { Self.connected(network) }, "the overlay did not heal")
+        #expect(eventually(60) { network.isConnected() }, "the overlay did not heal")
         let fromS2 = network.ctl(["send", "s3", "f2", "--json"])
         #expect(fromS2.status == 0, "\(fromS2.output)")
         #expect(fromS2.object?.string("source") == "s2")

@@ -169,6 +169,21 @@ final class CtlNetwork {
         _ = eventually(10) { leftovers.isEmpty }
     }
 
+    /// True when `topo --format json` shows every peer of the config in one connected overlay
+    /// (links both ends report).
+    func isConnected() -> Bool {
+        guard let document = ctl(["topo", "--format", "json"]).object,
+              let edges = document["edges"] as? [[String]], let start = peerNames.first else { return false }
+        var seen: Set<String> = [start]
+        var queue = [start]
+        while let next = queue.popLast() {
+            for edge in edges where edge.contains(next) {
+                for other in edge where !seen.contains(other) { seen.insert(other); queue.append(other) }
+            }
+        }
+        return seen == Set(peerNames)
+    }
+
     /// True when every process seen so far has gone.
     func nothingLeft(seconds: Double = 20) -> Bool { eventually(seconds) { leftovers.isEmpty } }
 }
