@@ -64,6 +64,8 @@ extension HostileInput {
         HostileInput(.peerSocket, "a path out of the folder", http("GET /../../etc/passwd HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
         HostileInput(.peerSocket, "a percent-encoded path out", http("GET /%2e%2e%2F%2e%2e%2Fetc%2Fpasswd HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
         HostileInput(.peerSocket, "a NUL in the name", http("GET /f1.txt%00.png HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
+        HostileInput(.peerSocket, "the Downloads folder", http("GET /Downloads HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
+        HostileInput(.peerSocket, "a hidden file", http("GET /.hidden HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
         HostileInput(.peerSocket, "the temporary folder", http("GET /.p2p-partial HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
         HostileInput(.peerSocket, "an absolute-form target", http("GET http://evil/etc/passwd HTTP/1.1\r\n\r\n"), .answer("HTTP/1.1 404")),
         HostileInput(.peerSocket, "POST with a body", http("POST /f1.txt HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"), .answer("HTTP/1.1 400")),

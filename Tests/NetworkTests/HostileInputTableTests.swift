@@ -25,11 +25,11 @@ import Wire
         for row in HostileInput.table {
             switch (row.target, row.input) {
             case (.peerSocket, .bytes(let bytes)):
-                check(row, try Self.exchange(bytes, with: Socket.connect(host: "127.0.0.1", port: s1Port, timeout: .seconds(5)), until: row.expected))
+                check(row, try Self.exchange(bytes, over: Socket.connect(host: "127.0.0.1", port: s1Port, timeout: .seconds(5)), until: row.expected))
                 #expect(network.isRunning(s1), "\(row)")
                 #expect(try LimitsTests.get("f1.txt", port: s1Port) == "HTTP/1.1 200 OK", "after \(row)")
             case (.registrySocket, .bytes(let bytes)):
-                check(row, try Self.exchange(bytes, with: Socket.connect(host: "127.0.0.1", port: registryPort, timeout: .seconds(5)), until: row.expected))
+                check(row, try Self.exchange(bytes, over: Socket.connect(host: "127.0.0.1", port: registryPort, timeout: .seconds(5)), until: row.expected))
                 #expect(network.isRunning(registry), "\(row)")
                 let probe = try FrameConnection.open(host: "127.0.0.1", port: registryPort, timeout: .seconds(5), secret: nil)
                 try probe.send(HostileInput.join)
@@ -38,7 +38,7 @@ import Wire
                 probe.close()
             case (.controlSocket, .bytes(let bytes)):
                 let socket = try Socket.connect(to: SocketAddress(unixPath: network.stateDir + "/control.sock"), timeout: .seconds(5))
-                check(row, try Self.exchange(bytes, with: socket, until: row.expected))
+                check(row, try Self.exchange(bytes, over: socket, until: row.expected))
                 #expect(network.isRunning(supervisor), "\(row)")
                 #expect(network.ctl(["status"]).status == 0, "after \(row)")
             case (.peerStdin, .line(let line)):
@@ -65,21 +65,12 @@ import Wire
         }
     }
 
-    /// Writes `bytes` and reads until the other side closes, or until the expected answer has
-    /// arrived (HTTP keeps a connection open after a 404); nil when neither happens in time.
-    static func exchange(_ bytes: [UInt8], with socket: Socket, until expected: HostileInput.Outcome) throws -> [UInt8]? {
-        defer { socket.close() }
-        try? socket.write(bytes, until: .after(.seconds(5)))
-        var reader = SocketReader(socket)
-        let deadline = Deadline.after(.seconds(20))
-        do {
-            while try reader.fill(until: deadline) {
-                if case .answer(let text) = expected, String(decoding: reader.buffered, as: UTF8.self).contains(text) { break }
-            }
-        } catch SocketError.timedOut {
-            return nil
-        } catch {}   // a reset is a dropped connection too
-        return Array(reader.buffered)
+    /// `exchange` until the row's answer has arrived (or the connection closed).
+    static func exchange(_ bytes: [UInt8], over socket: Socket, until expected: HostileInput.Outcome) throws -> [UInt8]? {
+        try NetworkTests.exchange(bytes, over: socket) { received in
+            if case .answer(let text) = expected { return String(decoding: received, as: UTF8.self).contains(text) }
+            return false
+        }
     }
 
     func check(_ row: HostileInput, _ response: [UInt8]?) {

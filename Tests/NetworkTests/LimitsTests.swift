@@ -84,10 +84,10 @@ import Wire
         let network = try LocalNetwork()
         let peer = try network.addPeer("a", files: ["f.txt": "served\n"])
         let head = "GET /f.txt HTTP/1.1\r\n" + String(repeating: "X-Pad: \(String(repeating: "p", count: 100))\r\n", count: 90) + "\r\n"
-        let tooBig = try HostileInputTests.exchange(Array(head.utf8), port: peer.port)
-        #expect(HostileInputTests.status(of: tooBig) == "HTTP/1.1 431")
+        let tooBig = try exchange(Array(head.utf8), port: peer.port)
+        #expect(statusLine(of: tooBig) == "HTTP/1.1 431")
         let manyHeaders = "GET /f.txt HTTP/1.1\r\n" + (0..<(HTTPLimits.maxHeaders + 1)).map { "X-\($0): y\r\n" }.joined() + "\r\n"
-        #expect(HostileInputTests.status(of: try HostileInputTests.exchange(Array(manyHeaders.utf8), port: peer.port)) == "HTTP/1.1 431")
+        #expect(statusLine(of: try exchange(Array(manyHeaders.utf8), port: peer.port)) == "HTTP/1.1 431")
 
         let link = try Self.rawLink(to: peer, as: "big")
         defer { link.close() }

@@ -98,7 +98,7 @@ import Wire
         func get(_ authorization: String?) throws -> String {
             var request = "GET /f1.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
             if let authorization { request += "Authorization: \(authorization)\r\n" }
-            let response = try HostileInputTests.exchange(Array((request + "\r\n").utf8), port: a.port)
+            let response = try exchange(Array((request + "\r\n").utf8), port: a.port)
             return String(decoding: response ?? [], as: UTF8.self)
         }
         let refused = try get(nil)
