@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Processes that die are restarted (SPEC.md's policy); `restart` and `kill` as users try them.
-@Suite(.serialized) struct CtlRestartTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlRestartTests {
     /// True when `topo --format json` shows every peer in one connected overlay.
     static func connected(_ network: CtlNetwork) -> Bool {
         guard let document = network.ctl(["topo", "--format", "json"]).object,

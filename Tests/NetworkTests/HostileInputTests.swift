@@ -5,7 +5,7 @@ import Wire
 
 /// Bytes no well-behaved peer sends: each gets a clear answer or a dropped connection, never a
 /// crash or a hang of the process that received them, which keeps serving everyone else.
-@Suite struct HostileInputTests {
+@Suite(.spawnsProcesses) struct HostileInputTests {
     /// Sends `bytes` to `port` and returns whatever comes back before the other side closes
     /// (or nil if it neither answers nor closes within the deadline).
     static func exchange(_ bytes: [UInt8], port: UInt16, seconds: Double = 15) throws -> [UInt8]? {
