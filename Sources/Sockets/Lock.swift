@@ -7,14 +7,21 @@ import Glibc
 /// ThreadSanitizer reports false races on that one, and FoundationEssentials has no NSLock.
 ///
 /// `@unchecked Sendable`: every access to `value` happens between lock and unlock of `mutex`,
-/// and the mutex and condition live on the heap at fixed addresses for the object's lifetime.
+/// and the value, mutex and condition live on the heap at fixed addresses for the object's
+/// lifetime.
+///
+/// The value is reached through a pointer rather than kept in a stored property: the mutex
+/// already makes every access exclusive, and ThreadSanitizer reports the property's exclusivity
+/// checks falsely when the value is empty (`Protected(())`, a plain lock): the empty property's
+/// "modifying access" lands on the object's own address, which every other caller reads
+/// (unlocked, and rightly so) to find the mutex.
 public final class Protected<Value>: @unchecked Sendable {
-    private var value: Value
+    private let value = UnsafeMutablePointer<Value>.allocate(capacity: 1)
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
 
     public init(_ value: Value) {
-        self.value = value
+        self.value.initialize(to: value)
         pthread_mutex_init(mutex, nil)
         var attributes = pthread_condattr_t()
         pthread_condattr_init(&attributes)
@@ -28,6 +35,8 @@ public final class Protected<Value>: @unchecked Sendable {
         pthread_mutex_destroy(mutex)
         condition.deallocate()
         mutex.deallocate()
+        value.deinitialize(count: 1)
+        value.deallocate()
     }
 
     /// Runs `body` with the value locked. Wakes waiters afterwards when `notify` is set.
@@ -38,7 +47,7 @@ public final class Protected<Value>: @unchecked Sendable {
             if notify { pthread_cond_broadcast(condition) }
             pthread_mutex_unlock(mutex)
         }
-        return try body(&value)
+        return try body(&value.pointee)
     }
 
     /// Waits until `ready` returns a result or the deadline passes (then nil).
@@ -47,7 +56,7 @@ public final class Protected<Value>: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while true {
-            if let result = ready(&value) { return result }
+            if let result = ready(&value.pointee) { return result }
             if deadline.hasPassed { return nil }
             if let instant = deadline.instant {
                 var now = timespec()

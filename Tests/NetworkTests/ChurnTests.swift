@@ -4,7 +4,7 @@ import Testing
 
 /// Peers die (`kill -9`) one every half second while downloads go on: the downloads still
 /// succeed, and the network is whole again soon after (issue 5, item 1).
-@Suite(.serialized) struct ChurnTests {
+@Suite(.serialized, .spawnsProcesses) struct ChurnTests {
     static let peers = (1...15).map { String(format: "p%02d", $0) }
     static let requesters = ["p01", "p04", "p07", "p10", "p13"]
     static let downloadsEach = 16

@@ -4,7 +4,7 @@ import Testing
 
 /// The executables as a person at a terminal uses them: a registry and peers in separate
 /// processes, driven by typing into their consoles.
-@Suite struct ConsoleTests {
+@Suite(.spawnsProcesses) struct ConsoleTests {
     @Test func theOriginWalkthroughWorksAtTheConsoles() throws {
         let network = try ProcessNetwork(registryArguments: ["--referral", "chain"])
         let binary = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }

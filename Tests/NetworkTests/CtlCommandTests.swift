@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Every p2pctl command as a user's script sees it: exit codes, stdout JSON, files on disk.
-@Suite(.serialized) struct CtlCommandTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlCommandTests {
     @Test func upDetachedReturnsOnceReadyAndStatusTopoFilesAnswer() throws {
         let network = try CtlNetwork()
         defer { network.tearDown() }

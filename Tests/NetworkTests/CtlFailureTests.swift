@@ -3,7 +3,7 @@ import Sockets
 import Testing
 
 /// Bad configs, peers that cannot start, hostile bytes on the control socket, floods.
-@Suite(.serialized) struct CtlFailureTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlFailureTests {
     /// `validate`, `up -d` and `up` refuse with exit 2, print `path`, and start nothing.
     static func refused(_ network: CtlNetwork, path: String, sourceLocation: SourceLocation = #_sourceLocation) {
         for command in [["validate"], ["up", "-d"], ["up"]] {

@@ -3,7 +3,7 @@ import Testing
 
 /// What a person watches: `logs -f` as lines happen, a progress bar for a large download, and a
 /// `send` that meets a peer in the middle of a restart.
-@Suite(.serialized) struct CtlFollowTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlFollowTests {
     @Test func logsFollowPrintsNewLinesAsTheyHappen() throws {
         let network = try CtlNetwork()
         defer { network.tearDown() }

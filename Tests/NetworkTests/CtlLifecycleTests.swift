@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Bringing a network up and down, twice, in the foreground, and after the supervisor is killed.
-@Suite(.serialized) struct CtlLifecycleTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlLifecycleTests {
     @Test func downStopsEveryProcessAndASecondDownIsFine() throws {
         let network = try CtlNetwork()
         defer { network.tearDown() }

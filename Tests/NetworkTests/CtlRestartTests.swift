@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Processes that die are restarted (SPEC.md's policy); `restart` and `kill` as users try them.
-@Suite(.serialized) struct CtlRestartTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlRestartTests {
     @Test func aKilledPeerComesBackAndTheNetworkStillDownloads() throws {
         let network = try CtlNetwork()
         defer { network.tearDown() }

@@ -4,7 +4,7 @@ import Testing
 /// A network with a shared secret, run by p2pctl as a user would: the secret comes from a
 /// private file or the environment and never from a command line; HTTP wants the token that
 /// `p2pctl token` prints; the control socket answers only its own user.
-@Suite(.serialized) struct CtlSecretTests {
+@Suite(.serialized, .spawnsProcesses) struct CtlSecretTests {
     static let secretText = "correct horse battery staple, 2026"
 
     static func network(secretFile: Bool) throws -> CtlNetwork {

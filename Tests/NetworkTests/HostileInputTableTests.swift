@@ -7,7 +7,7 @@ import Wire
 /// Every row of `HostileInput.table` sent to one running network (p2pctl, three peers, and a
 /// peer run by hand for its console): the answer must be the row's, and afterwards the process
 /// that took the input must be alive and serve a normal request.
-@Suite(.serialized) struct HostileInputTableTests {
+@Suite(.serialized, .spawnsProcesses) struct HostileInputTableTests {
     @Test func everyHostileInputGetsItsAnswerAndTheProcessServesOn() throws {
         #expect(HostileInput.table.count >= 40)
         let network = try CtlNetwork()

@@ -51,6 +51,7 @@ import Wire
         defer { fourth.close() }
         #expect(Self.isClosed(fourth), "a fourth connection from one address is closed")
         #expect(try Self.get("f.txt", port: peer.port, from: "127.0.0.2") == "HTTP/1.1 200 OK")
+        #expect(eventually { peer.connections.withLock { $0.total } == 3 }, "the GET's place is given back")
 
         held += try (0..<3).map { _ in try Self.connect(peer.port, from: "127.0.0.2") }
         #expect(eventually { peer.connections.withLock { $0.total } == 6 })

@@ -27,7 +27,7 @@ import Testing
         Set(network.ctl(["topo", "--format", "json"]).object?["edges"] as? [[String]] ?? [])
     }
 
-    @Test func aKilledRegistryRelearnsEveryPeerAndRefersLivePeersAfterwards() throws {
+    @Test(.spawnsProcesses) func aKilledRegistryRelearnsEveryPeerAndRefersLivePeersAfterwards() throws {
         let network = try Self.network()
         defer { network.tearDown() }
         try network.up()
@@ -70,7 +70,7 @@ import Testing
         #expect(network.folder.read("s5/Downloads/f1.txt") == Self.files["s1"]?["f1.txt"])
     }
 
-    @Test func searchesAndDownloadsGoOnWhileTheRegistryHangs() throws {
+    @Test(.spawnsProcesses) func searchesAndDownloadsGoOnWhileTheRegistryHangs() throws {
         let network = try Self.network()
         defer { network.tearDown() }
         try network.up()

@@ -49,7 +49,7 @@ import Wire
         try? JSONSerialization.jsonObject(with: Data(command.stdout.snapshot.joined(separator: "\n").utf8)) as? [String: Any]
     }
 
-    @Test func aHolderKilledMidTransferMakesTheDownloadGoToTheNextHolder() throws {
+    @Test(.spawnsProcesses) func aHolderKilledMidTransferMakesTheDownloadGoToTheNextHolder() throws {
         let big = Self.content(megabytes: 64, seed: 1)
         let network = try CtlNetwork(files: ["h1": ["big.bin": big], "h2": ["big.bin": big], "r": [:]])
         defer { network.tearDown() }
@@ -129,7 +129,7 @@ import Wire
         #expect(network.folder.contents(of: "me/\(FileStore.partialsFolder)").isEmpty)
     }
 
-    @Test func aReceiverOutOfRoomSaysSoKeepsNothingAndCarriesOn() throws {
+    @Test(.spawnsProcesses) func aReceiverOutOfRoomSaysSoKeepsNothingAndCarriesOn() throws {
         let prlimit = "/usr/bin/prlimit"
         try #require(FileManager.default.isExecutableFile(atPath: prlimit), "prlimit (util-linux) is needed")
         let network = try ProcessNetwork()
@@ -154,7 +154,7 @@ import Wire
         #expect(network.folder.read("small/Downloads/small.txt") == Array("fits\n".utf8))
     }
 
-    @Test func aReceiverKilledMidTransferHasNoPartialFileAfterItsRestart() throws {
+    @Test(.spawnsProcesses) func aReceiverKilledMidTransferHasNoPartialFileAfterItsRestart() throws {
         let big = Self.content(megabytes: 64, seed: 4)
         let network = try CtlNetwork(files: ["h": ["big.bin": big], "r": [:]])
         defer { network.tearDown() }

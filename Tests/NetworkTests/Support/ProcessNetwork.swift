@@ -40,6 +40,7 @@ func isAlive(_ pid: Int32) -> Bool {
 
 /// Runs a command (curl) to the end and returns its exit status and stdout.
 func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: [UInt8]) {
+    try requireProcessesAllowed()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments

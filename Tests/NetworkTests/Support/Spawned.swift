@@ -15,6 +15,25 @@ let binFolder: String = {
     return url.path
 }()
 
+/// Set by the sanitized runs in .ci/run, which test only what runs inside the test process:
+/// a sanitizer sees nothing of the processes a test starts, and multi-process suites are
+/// too slow under one.
+let inProcessOnly = ProcessInfo.processInfo.environment["P2P_IN_PROCESS_ONLY"] != nil
+
+extension Trait where Self == ConditionTrait {
+    /// Marks a suite whose tests start processes (Spawned, ProcessNetwork, CtlNetwork, curl):
+    /// skipped when P2P_IN_PROCESS_ONLY is set. Every other test runs under the sanitizers.
+    static var spawnsProcesses: Self {
+        .disabled(if: inProcessOnly, "starts processes; this run (P2P_IN_PROCESS_ONLY) tests this process only")
+    }
+}
+
+/// Called before starting a process: in a sanitized run, a test whose suite lacks
+/// `.spawnsProcesses` fails and says so, so no suite has to be excluded by hand.
+func requireProcessesAllowed() throws {
+    try #require(!inProcessOnly, "this test starts processes: mark its suite @Suite(.spawnsProcesses)")
+}
+
 /// One of our executables, started as a user would, with its stdin, stdout and stderr on
 /// pipes read continuously by threads of their own. Ended by PID when released.
 final class Spawned {
@@ -32,6 +51,7 @@ final class Spawned {
 
     init(_ executable: String, _ arguments: [String], name: String? = nil, directory: String? = nil,
          environment: [String: String] = [:]) throws {
+        try requireProcessesAllowed()
         self.name = name ?? executable
         // One of ours by name, or any program by absolute path.
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binFolder)/\(executable)")
