@@ -47,9 +47,12 @@ let package = Package(
         .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "CSystemShims"],
                           swiftSettings: swift6),
 
-        // libFuzzer entry points (built with -DFUZZING by .ci/fuzz; a stub otherwise).
-        .executableTarget(name: "fuzz-frames", dependencies: ["Wire"], swiftSettings: swift6),
-        .executableTarget(name: "fuzz-http", dependencies: ["Wire"], swiftSettings: swift6),
+        // libFuzzer targets (built with -DFUZZING -sanitize=fuzzer by .ci/fuzz; a plain build
+        // replays inputs given as files) and the glue they share.
+        .target(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-frames", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-http", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
