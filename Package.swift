@@ -59,5 +59,6 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
         .testTarget(name: "NetworkTests", dependencies: ["Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
+        .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
     ]
 )
