@@ -53,6 +53,8 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], swiftSettings: swift6),
         .executableTarget(name: "fuzz-frames", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
         .executableTarget(name: "fuzz-http", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Control"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "NetworkConfig"], swiftSettings: swift6),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
