@@ -37,19 +37,19 @@ public enum LibFuzzer {
     /// line through the same check, so a kept crash input reproduces under a debugger.
     public static func run(_ callback: Callback) -> Never {
         let files = CommandLine.arguments.dropFirst()
-        if files.isEmpty {
-            fputs("usage: \(CommandLine.arguments[0]) INPUT... (replays inputs; .ci/fuzz builds the fuzzer)\n", stderr)
-            exit(2)
-        }
+        if files.isEmpty { fail("usage: INPUT... (replays inputs; .ci/fuzz builds the fuzzer)", status: 2) }
         for file in files {
-            guard let bytes = read(file) else {
-                fputs("cannot read \(file)\n", stderr)
-                exit(1)
-            }
+            guard let bytes = read(file) else { fail("cannot read \(file)", status: 1) }
             _ = bytes.withUnsafeBufferPointer { callback($0.baseAddress, $0.count) }
             print("\(file): \(bytes.count) bytes, no failure")
         }
         exit(0)
+    }
+
+    private static func fail(_ message: String, status: CInt) -> Never {
+        let line = Array("\(CommandLine.arguments[0]): \(message)\n".utf8)
+        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        exit(status)
     }
 
     private static func read(_ path: String) -> [UInt8]? {
