@@ -49,9 +49,14 @@ let package = Package(
         .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "CSystemShims"],
                           swiftSettings: swift6),
 
-        // libFuzzer entry points (built with -DFUZZING by .ci/fuzz; a stub otherwise).
-        .executableTarget(name: "fuzz-frames", dependencies: ["Wire"], swiftSettings: swift6),
-        .executableTarget(name: "fuzz-http", dependencies: ["Wire"], swiftSettings: swift6),
+        // libFuzzer targets (built with -DFUZZING -sanitize=fuzzer by .ci/fuzz; a plain build
+        // replays inputs given as files) and the glue they share.
+        .target(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-frames", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-http", dependencies: ["FuzzSupport", "Wire"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Control"], swiftSettings: swift6),
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "NetworkConfig"], swiftSettings: swift6),
 
         .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
         .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
@@ -59,5 +64,6 @@ let package = Package(
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
         .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
+        .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
     ]
 )

@@ -113,8 +113,11 @@ extension ChildMessage: Codable {
         case "ready": self = .ready(port: try container.decode(UInt16.self, forKey: .port))
         case "neighbours": self = .neighbours(try container.decode([String].self, forKey: .names))
         case "progress":
-            self = .progress(id: try container.decode(Int.self, forKey: .id), bytes: try container.decode(UInt64.self, forKey: .bytes),
-                             total: try container.decode(UInt64.self, forKey: .total))
+            let bytes = try container.decode(UInt64.self, forKey: .bytes), total = try container.decode(UInt64.self, forKey: .total)
+            guard bytes <= total else {
+                throw DecodingError.dataCorruptedError(forKey: .bytes, in: container, debugDescription: "more bytes than the total")
+            }
+            self = .progress(id: try container.decode(Int.self, forKey: .id), bytes: bytes, total: total)
         case "joined": self = .memberJoined(try container.decode(String.self, forKey: .name))
         case "left": self = .memberLeft(try container.decode(String.self, forKey: .name))
         case nil: self = .reply(id: try container.decode(Int.self, forKey: .id), try container.decode(Reply.self, forKey: .reply))

@@ -24,6 +24,10 @@ public struct ControlRequest: Sendable, Equatable, Codable {
     /// The signal number for `kill`.
     public var signal: Int32?
 
+    /// The seconds a timeout may be: what p2pctl takes on its command line. The decoder
+    /// refuses others, so no request can ask the supervisor for a wait its clock cannot hold.
+    public static let timeouts: ClosedRange<Double> = 0...86_400
+
     public init(_ command: Command, name: String? = nil, names: [String]? = nil, line: String? = nil,
                 timeout: Double? = nil, signal: Int32? = nil) {
         self.command = command
@@ -32,6 +36,21 @@ public struct ControlRequest: Sendable, Equatable, Codable {
         self.line = line
         self.timeout = timeout
         self.signal = signal
+    }
+
+    private enum CodingKeys: String, CodingKey { case command, name, names, line, timeout, signal }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        command = try container.decode(Command.self, forKey: .command)
+        name = try container.decodeIfPresent(String.self, forKey: .name)
+        names = try container.decodeIfPresent([String].self, forKey: .names)
+        line = try container.decodeIfPresent(String.self, forKey: .line)
+        timeout = try container.decodeIfPresent(Double.self, forKey: .timeout)
+        signal = try container.decodeIfPresent(Int32.self, forKey: .signal)
+        if let timeout, !Self.timeouts.contains(timeout) {
+            throw DecodingError.dataCorruptedError(forKey: .timeout, in: container, debugDescription: "seconds out of range")
+        }
     }
 }
 
@@ -92,6 +111,18 @@ public struct TransferProgress: Sendable, Equatable, Codable {
     public var bytes: UInt64
     public var total: UInt64
     public init(bytes: UInt64, total: UInt64) { self.bytes = bytes; self.total = total }
+
+    private enum CodingKeys: String, CodingKey { case bytes, total }
+
+    /// Refuses more bytes than the total, which no progress bar can draw.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        bytes = try container.decode(UInt64.self, forKey: .bytes)
+        total = try container.decode(UInt64.self, forKey: .total)
+        guard bytes <= total else {
+            throw DecodingError.dataCorruptedError(forKey: .bytes, in: container, debugDescription: "more bytes than the total")
+        }
+    }
 }
 
 /// One line from the supervisor. `progress` and `log` lines may come before the final answer

@@ -29,6 +29,19 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
         self.halfLinks = halfLinks
     }
 
+    private enum CodingKeys: String, CodingKey { case nodes, edges, halfLinks }
+
+    /// Refuses a link that is not a pair of names: `text` and `dot` read both ends.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        nodes = try container.decode([TopologyNode].self, forKey: .nodes)
+        edges = try container.decode([[String]].self, forKey: .edges)
+        halfLinks = try container.decode([[String]].self, forKey: .halfLinks)
+        for (key, links) in [(CodingKeys.edges, edges), (.halfLinks, halfLinks)] where links.contains(where: { $0.count != 2 }) {
+            throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "a link is a pair of names")
+        }
+    }
+
     /// The neighbours of `name` by the links found (both kinds).
     public func neighbours(of name: String) -> [String] {
         let linked = edges.compactMap { $0[0] == name ? $0[1] : $0[1] == name ? $0[0] : nil }

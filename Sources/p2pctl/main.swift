@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import NodeRuntime
 import Sockets
@@ -94,7 +95,8 @@ guard let spec = commands[commandWord] else {
 let arguments = spec.parseOrExit(Array(rest.dropFirst()))
 let context = Context(configOption: configOption, stateOption: stateOption)
 func seconds(_ name: String, _ fallback: Double) -> Double {
-    do { return try arguments.seconds(name, default: fallback, in: 0...86_400) } catch { spec.usageExit(error.message) }
+    // The bound the supervisor holds requests to, for every timeout alike.
+    do { return try arguments.seconds(name, default: fallback, in: ControlRequest.timeouts) } catch { spec.usageExit(error.message) }
 }
 func noPositionals() {
     if let extra = arguments.positionals.first { spec.usageExit("unexpected argument '\(extra)'; see '\(spec.name) --help'") }

@@ -79,10 +79,13 @@ import Testing
         let supervisor = try #require(network.supervisorPid)
         let address = try SocketAddress(unixPath: network.stateDir + "/control.sock")
 
-        // Junk lines, a JSON of the wrong shape, binary bytes, a megabyte without a newline,
-        // and a connection that says nothing: each answered or dropped.
+        // Junk lines, a JSON of the wrong shape, timeouts no clock can hold (fuzz-control found
+        // that one killed the supervisor), binary bytes, a megabyte without a newline, and a
+        // connection that says nothing: each answered or dropped.
         let junk: [[UInt8]] = [
             Array("hello there\n".utf8), Array("{\"command\": \"explode\"}\n".utf8), Array("[1,2,3]\n".utf8),
+            Array("{\"command\":\"send\",\"name\":\"s1\",\"line\":\"f1\",\"timeout\":1e300}\n".utf8),
+            Array("{\"command\":\"down\",\"timeout\":1e300}\n".utf8),
             (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) }, [UInt8](repeating: 0x7b, count: 1 << 20),
             [UInt8](repeating: 0x41, count: 1 << 20) + [10],
         ]
