@@ -22,11 +22,17 @@ public struct PeerLimits: Sendable {
 struct ConnectionTable: Sendable {
     private(set) var total = 0
     private var perAddress: [String: Int] = [:]
+    /// Connections closed at once, for a log line a second at most.
+    var refusals = EventTally()
 
     /// Takes a place for a connection from `address`, or says which cap it would break.
     mutating func admit(_ address: String, within limits: PeerLimits) -> String? {
-        if total >= limits.connections { return "\(limits.connections) connections are open" }
+        if total >= limits.connections {
+            refusals.count += 1
+            return "\(limits.connections) connections are open"
+        }
         if perAddress[address, default: 0] >= limits.connectionsPerAddress {
+            refusals.count += 1
             return "\(limits.connectionsPerAddress) connections from \(address) are open"
         }
         total += 1
@@ -47,8 +53,8 @@ struct TokenBucket: Sendable {
     let burst: Double
     private var tokens: Double
     private var last: ContinuousClock.Instant
-    /// Events refused since the last one taken (1 marks the start of a flood, worth a log line).
-    private(set) var refusedInARow = 0
+    /// Events refused, for a log line a second at most.
+    var refusals = EventTally()
 
     init(rate: Double, burst: Double, now: ContinuousClock.Instant = .now) {
         self.rate = rate
@@ -62,11 +68,24 @@ struct TokenBucket: Sendable {
         tokens = min(burst, tokens + max(elapsed, 0) * rate)
         last = now
         guard tokens >= 1 else {
-            refusedInARow += 1
+            refusals.count += 1
             return false
         }
         tokens -= 1
-        refusedInARow = 0
         return true
+    }
+}
+
+/// Events counted between log lines, so a flood of them makes one line a second, not one each.
+struct EventTally: Sendable {
+    var count = 0
+    private var lastReport: ContinuousClock.Instant?
+
+    /// The events since the last report, when one is due; nil when none happened or it is too soon.
+    mutating func due(now: ContinuousClock.Instant = .now) -> Int? {
+        guard count > 0 else { return nil }
+        if let last = lastReport, now - last < .seconds(1) { return nil }
+        defer { count = 0; lastReport = now }
+        return count
     }
 }

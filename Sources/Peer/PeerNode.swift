@@ -127,7 +127,10 @@ public final class PeerNode: Sendable {
                 let address = connection.remoteAddress?.host ?? "?"
                 if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
                     connection.close()
-                    Log.event("closed a connection from \(address) at once: \(full)")
+                    // One line per second at most, however fast they come.
+                    if let count = connections.withLock({ $0.refusals.due() }) {
+                        Log.event("closed \(count) connection(s) at once, the last from \(address): \(full)")
+                    }
                     continue
                 }
                 let started = Threads.detach(name: "conn") { [self] in

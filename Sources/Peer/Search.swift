@@ -30,12 +30,15 @@ public struct DownloadResult: Sendable, Equatable, Codable {
 /// reverse path), and the searches this peer starts.
 extension PeerNode {
     func handleQuery(id: QueryID, ttl: UInt8, hops: UInt8, name query: String, from link: Link) {
-        let (allowed, refused) = link.queryBudget.withLock { ($0.take(), $0.refusedInARow) }
+        let (allowed, report) = link.queryBudget.withLock { bucket in
+            let allowed = bucket.take()
+            return (allowed, bucket.refusals.due())
+        }
+        if let report {
+            Log.event("\(link.name) sends queries faster than \(Int(configuration.limits.queriesPerSecond))/s: dropped \(report)")
+        }
         guard allowed else {
             router.withLock { $0.throttled() }
-            if refused == 1 {
-                Log.event("\(link.name) sends queries faster than \(Int(configuration.limits.queriesPerSecond))/s; dropping the excess")
-            }
             return
         }
         // A query never travels further than maxTTL hops in all: ttl + hops is constant along

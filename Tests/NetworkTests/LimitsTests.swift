@@ -161,3 +161,44 @@ import Wire
         #expect(network.registry.members.count == 2)
     }
 }
+
+/// The pure parts of the limits, on a clock the test moves by hand.
+@Suite struct LimitParts {
+    @Test func aTokenBucketAllowsItsBurstThenItsRate() {
+        let start = ContinuousClock.now
+        var bucket = TokenBucket(rate: 2, burst: 3, now: start)
+        let first = (0..<5).map { _ in bucket.take(now: start) }
+        #expect(first == [true, true, true, false, false])
+        let halfASecond = [bucket.take(now: start + .milliseconds(500)), bucket.take(now: start + .milliseconds(500))]
+        #expect(halfASecond == [true, false], "half a second at 2/s gives one back")
+        let aMinute = (0..<4).map { _ in bucket.take(now: start + .seconds(60)) }
+        #expect(aMinute == [true, true, true, false], "never more than the burst")
+        #expect(bucket.refusals.count == 4)
+    }
+
+    @Test func anEventTallyReportsAtMostOnceASecond() {
+        let start = ContinuousClock.now
+        var tally = EventTally()
+        var reports = [tally.due(now: start)]
+        tally.count += 5
+        reports.append(tally.due(now: start))
+        tally.count += 1
+        reports.append(tally.due(now: start + .milliseconds(900)))
+        tally.count += 1
+        reports.append(tally.due(now: start + .seconds(1)))
+        #expect(reports == [nil, 5, nil, 2], "none, then 5, then too soon, then the 2 since")
+    }
+
+    @Test func theConnectionTableCountsPerAddressAndInAll() {
+        var limits = PeerLimits()
+        limits.connections = 3
+        limits.connectionsPerAddress = 2
+        var table = ConnectionTable()
+        let answers = ["a", "a", "a", "b", "c"].map { table.admit($0, within: limits) == nil }
+        #expect(answers == [true, true, false, true, false])
+        table.release("a")
+        let afterRelease = table.admit("c", within: limits) == nil
+        #expect(afterRelease)
+        #expect(table.total == 3 && table.refusals.count == 2)
+    }
+}
