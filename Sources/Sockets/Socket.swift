@@ -137,25 +137,50 @@ public final class Socket: Sendable {
         if let failure { throw failure }
     }
 
-    /// Sends `count` bytes of the file `fileDescriptor` from `offset` with sendfile(2), so the
-    /// bytes never pass through user space. `stall` bounds each wait for room, not the whole copy.
-    /// `progress` is told the bytes sent so far.
+    /// Sends `count` bytes of the file `file` from `offset`, mapping the file a window at a time
+    /// and sending from the mapping. Not sendfile(2): on loopback, where this network lives,
+    /// sendfile hands the receiver every 4 KiB page of the file as a fragment of its own, and
+    /// profiled (perf), a reader spent about 1.5 times the CPU receiving those as receiving what
+    /// send builds from the same bytes; curl from a peer ran about 1.3 times faster this way. The
+    /// kernel alone touches the mapping: a file that shrinks meanwhile makes send fail with EFAULT
+    /// (reported as the end of the stream), never SIGBUS. `stall` bounds each wait for room, not
+    /// the whole copy. `progress` is told the bytes sent so far.
     public func sendFile(from file: Int32, offset: Int64, count: Int64, stall: Duration,
                          progress: (Int64) -> Void = { _ in }) throws(SocketError) {
-        var position = off_t(offset)
-        var left = count
-        while left > 0 {
-            let chunk = Int(min(left, 1 << 30))
-            let sent = try Posix.callNonBlocking("sendfile") { Glibc.sendfile(fileDescriptor, file, &position, chunk) }
-            if let sent {
-                if sent == 0 { throw .endOfStream(received: Int(count - left)) }  // the file shrank
-                left -= Int64(sent)
-                progress(count - left)
-                continue
+        let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
+        var sent: Int64 = 0
+        while sent < count {
+            let position = offset + sent
+            let start = position - position % page   // mmap takes page-aligned offsets only
+            let length = Int(min(offset + count - start, Self.mapWindow))
+            guard let window = mmap(nil, length, PROT_READ, MAP_SHARED, file, off_t(start)), window != MAP_FAILED else {
+                throw .system(call: "mmap", errno: errno)
             }
-            guard try wait(for: Int16(POLLOUT), until: .after(stall)) else { throw .timedOut("sendfile") }
+            defer { munmap(window, length) }
+            var cursor = Int(position - start)
+            while cursor < length {
+                let chunk = min(length - cursor, Self.sendChunk)
+                let done: Int?
+                do {
+                    done = try Posix.callNonBlocking("send") { send(fileDescriptor, window + cursor, chunk, Int32(MSG_NOSIGNAL)) }
+                } catch .system(_, let code) where code == EFAULT {
+                    throw .endOfStream(received: Int(sent))   // the file shrank under the mapping
+                }
+                if let done {
+                    cursor += done
+                    sent += Int64(done)
+                    progress(sent)
+                    continue
+                }
+                guard try wait(for: Int16(POLLOUT), until: .after(stall)) else { throw .timedOut("send") }
+            }
         }
     }
+
+    /// How much of a file is mapped at once (bounds the page tables an upload holds).
+    static let mapWindow: Int64 = 64 << 20
+    /// Bytes per send: 1 MiB moved a loopback reader faster than 256 KiB or 4 MiB did.
+    static let sendChunk = 1 << 20
 
     /// Waits until the socket is ready for `events`; false when the deadline passed first.
     /// A hang-up or error counts as ready: the next call reports it.

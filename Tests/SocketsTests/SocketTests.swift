@@ -116,6 +116,40 @@ func connectedPair(host: String = "127.0.0.1") throws -> (client: Socket, server
         #expect(received == Array(bytes[1000..<251_000]))
     }
 
+    @Test func sendFileEndsWithAnErrorWhenTheFileShrinksUnderIt() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sockets-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let size = 32 << 20
+        let path = folder.appendingPathComponent("data").path
+        try Data(count: size).write(to: URL(fileURLWithPath: path))
+        let fd = open(path, O_RDONLY)
+        defer { close(fd) }
+        let (client, server, _) = try connectedPair()
+        // A small receive buffer: most of the file is still unsent when it is cut short.
+        var small: Int32 = 64 << 10
+        setsockopt(client.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let outcome = Protected<Result<Void, SocketError>?>(nil)
+        Threads.detach {
+            let result = Result { () throws(SocketError) in try server.sendFile(from: fd, offset: 0, count: Int64(size), stall: .seconds(10)) }
+            server.close()
+            outcome.withLock(notify: true) { $0 = result }
+        }
+        var reader = SocketReader(client)
+        _ = try reader.read(exactly: 1 << 16, until: .after(.seconds(10)))   // under way
+        #expect(truncate(path, 4096) == 0)
+        var received = 1 << 16
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while case let count = try buffer.withUnsafeMutableBytes({ try client.read(into: $0, until: .after(.seconds(20))) }), count > 0 {
+            received += count
+        }
+        let result = try #require(outcome.wait(until: .after(.seconds(20))) { $0 })
+        var endedEarly = false
+        if case .failure(.endOfStream) = result { endedEarly = true }
+        #expect(endedEarly, "\(result)")
+        #expect(received < size)
+    }
+
     @Test func closeIsIdempotent() throws {
         let socket = try Socket.listen(host: "127.0.0.1", port: 0)
         #expect(socket.fileDescriptor >= 0)
