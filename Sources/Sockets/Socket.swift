@@ -5,7 +5,8 @@ import CSystemShims
 import Synchronization
 
 /// A TCP socket. Every descriptor is close-on-exec and non-blocking; the methods wait with
-/// poll(2) up to a `Deadline`, so no thread blocks without a bound it chose.
+/// poll(2) up to a `Deadline` (`sendFile`: in send, up to its `stall`), so no thread blocks
+/// without a bound it chose.
 ///
 /// Ownership: one thread reads, any thread may write (callers serialise writes of one message),
 /// and any thread may call `shutdown()` to wake a blocked reader or `accept`. The descriptor is
@@ -110,7 +111,7 @@ public final class Socket: Sendable {
     /// Reads what is available, waiting until `deadline`. Returns 0 at end of stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws(SocketError) -> Int {
         while true {
-            if let count = try Posix.callNonBlocking("recv", { recv(fileDescriptor, buffer.baseAddress, buffer.count, 0) }) {
+            if let count = try Posix.callNonBlocking("recv", { recv(fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)) }) {
                 return count
             }
             guard try wait(for: Int16(POLLIN), until: deadline) else { throw .timedOut("read") }
@@ -122,7 +123,7 @@ public final class Socket: Sendable {
         var offset = 0
         while offset < bytes.count {
             let sent = try Posix.callNonBlocking("send") {
-                send(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                send(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
             if let sent { offset += sent; continue }
             guard try wait(for: Int16(POLLOUT), until: deadline) else { throw .timedOut("write") }
@@ -143,10 +144,22 @@ public final class Socket: Sendable {
     /// profiled (perf), a reader spent about 1.5 times the CPU receiving those as receiving what
     /// send builds from the same bytes; curl from a peer ran about 1.3 times faster this way. The
     /// kernel alone touches the mapping: a file that shrinks meanwhile makes send fail with EFAULT
-    /// (reported as the end of the stream), never SIGBUS. `stall` bounds each wait for room, not
-    /// the whole copy. `progress` is told the bytes sent so far.
+    /// (reported as the end of the stream), never SIGBUS.
+    ///
+    /// The sends block, each wait for room bounded by `stall` (SO_SNDTIMEO) rather than by
+    /// poll(2): curl took the bytes about 10% faster than when non-blocking sends and polls took
+    /// turns. Only this call blocks (every other call here passes MSG_DONTWAIT), and `shutdown()`
+    /// still wakes it. `progress` is told the bytes sent so far.
     public func sendFile(from file: Int32, offset: Int64, count: Int64, stall: Duration,
                          progress: (Int64) -> Void = { _ in }) throws(SocketError) {
+        let flags = try Posix.call("fcntl(F_GETFL)") { fcntl(fileDescriptor, F_GETFL) }
+        let bound = max(stall, .milliseconds(1)).components   // a zero SO_SNDTIMEO would mean forever
+        var timeout = timeval(tv_sec: Int(bound.seconds), tv_usec: Int(bound.attoseconds / 1_000_000_000_000))
+        try Posix.call("setsockopt(SO_SNDTIMEO)") {
+            setsockopt(fileDescriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+        try Posix.call("fcntl(F_SETFL)") { fcntl(fileDescriptor, F_SETFL, flags & ~O_NONBLOCK) }
+        defer { _ = fcntl(fileDescriptor, F_SETFL, flags) }
         let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
         var sent: Int64 = 0
         while sent < count {
@@ -165,14 +178,13 @@ public final class Socket: Sendable {
                     done = try Posix.callNonBlocking("send") { send(fileDescriptor, window + cursor, chunk, Int32(MSG_NOSIGNAL)) }
                 } catch .system(_, let code) where code == EFAULT {
                     throw .endOfStream(received: Int(sent))   // the file shrank under the mapping
+                } catch {
+                    throw isShutDown ? .shutDown : error
                 }
-                if let done {
-                    cursor += done
-                    sent += Int64(done)
-                    progress(sent)
-                    continue
-                }
-                guard try wait(for: Int16(POLLOUT), until: .after(stall)) else { throw .timedOut("send") }
+                guard let done else { throw .timedOut("send") }   // no room for `stall`
+                cursor += done
+                sent += Int64(done)
+                progress(sent)
             }
         }
     }
