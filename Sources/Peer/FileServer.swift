@@ -6,8 +6,8 @@ import Sockets
 import Wire
 
 /// The HTTP/1.1 side of a peer's port: GET and HEAD of its shared files, with Range and an
-/// ETag of the SHA-256, bodies by sendfile(2). So `curl` can fetch from any peer, and peers
-/// download from each other the same way.
+/// ETag of the SHA-256, bodies sent from a mapping of the file (`Socket.sendFile`). So `curl`
+/// can fetch from any peer, and peers download from each other the same way.
 extension PeerNode {
     func serveHTTP(_ reader: SocketReader) {
         var reader = reader

@@ -124,10 +124,10 @@ enum InProcess {
 
 extension InProcess {
     /// The least an HTTP server can do: answer every connection with one fixed head and the
-    /// file by sendfile, nothing parsed, nothing checked. curl fetching from it shows what curl
-    /// itself can take here, so a peer's server can be judged against it. Returns the port;
-    /// it serves `connections` requests, then stops.
-    static func bareSendfileServer(path: String, connections: Int) throws -> UInt16 {
+    /// file, sent as a peer sends it (`Socket.sendFile`), nothing parsed, nothing checked. curl
+    /// fetching from it shows what curl itself can take here, so a peer's server can be judged
+    /// against it. Returns the port; it serves `connections` requests, then stops.
+    static func bareServer(path: String, connections: Int) throws -> UInt16 {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
         let port = listener.localAddress!.port
         var info = stat()

@@ -30,6 +30,7 @@ struct Report: Codable {
     var date: String
     var runs: Int
     var rows: [Row]
+    var notes: [String]
 
     var markdown: String {
         func figure(_ value: Double?, _ unit: String) -> String {

@@ -31,6 +31,8 @@ guard FileManager.default.isExecutableFile(atPath: ctl) else {
 func say(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
 
 var rows: [Row] = []
+/// What the table alone does not say (printed under it).
+var notes: [String] = []
 let scratch = ScratchFolder("main")
 say("installing supervisord into a temporary venv (the reference) ...")
 let supervisord = Supervisord(folder: scratch)
@@ -121,7 +123,7 @@ do {
     let url = "http://127.0.0.1:\(holderPort)/big.bin"
     // The holder hashes its files once, in the background, at start: wait for that.
     _ = Measure.output("/usr/bin/curl", ["-sfI", url])
-    let bare = "http://127.0.0.1:\(try InProcess.bareSendfileServer(path: folder.path + "/holder/big.bin", connections: runs))/big.bin"
+    let bare = "http://127.0.0.1:\(try InProcess.bareServer(path: folder.path + "/holder/big.bin", connections: runs))/big.bin"
     var ours: [Double] = [], careful: [Double] = [], curlAlone: [Double] = [], curlBare: [Double] = [], limit: [Double] = []
     for _ in 0..<runs {
         try? FileManager.default.removeItem(atPath: folder.path + "/asker/Downloads/big.bin")
@@ -139,12 +141,18 @@ do {
     rows.append(Row("transfer \(size >> 20) MiB peer to peer vs curl + openssl dgst", ours: ours.isEmpty ? nil : Measure.median(ours),
                     reference: Measure.median(careful), unit: "s", target: "ratio ≤ 1",
                     held: ours.isEmpty ? false : Measure.median(ours) <= Measure.median(careful)))
-    let curlRate = Double(size) / Measure.median(curlAlone) / 1e6, limitRate = Double(size) / Measure.median(limit) / 1e6
+    func rate(_ seconds: [Double]) -> Double { Double(size) / Measure.median(seconds) / 1e6 }
+    let curlRate = rate(curlAlone), limitRate = rate(limit), bareRate = rate(curlBare)
     rows.append(Row("curl from a peer vs the loopback limit (throughput)", ours: curlRate, reference: limitRate, unit: "MB/s",
                     target: "ratio ≥ 0.9", held: curlRate / limitRate >= 0.9))
-    let bareRate = Double(size) / Measure.median(curlBare) / 1e6
-    rows.append(Row("curl from a peer vs curl from a bare sendfile server (throughput)", ours: curlRate, reference: bareRate,
+    rows.append(Row("curl from a peer vs curl from a bare server (throughput)", ours: curlRate, reference: bareRate,
                     unit: "MB/s", target: "ratio ≥ 0.9", held: curlRate / bareRate >= 0.9))
+    rows.append(Row("curl from a bare server vs the loopback limit (throughput)", ours: bareRate, reference: limitRate,
+                    unit: "MB/s", target: "—", held: nil))
+    if curlRate / limitRate < 0.9 && bareRate / limitRate < 0.9 {
+        notes.append(String(format: "curl reaches %.2f of the loopback limit from a peer and %.2f from a bare server that only "
+            + "sends the file, the same way: the gap is not in the peer's request handling.", curlRate / limitRate, bareRate / limitRate))
+    }
 
     say("one command's round trip, \(runs) runs ...")
     let sleepers = supervisord.map { ($0, $0.configure(count: 10)) }
@@ -203,9 +211,10 @@ do {
 // MARK: Output
 
 let formatter = ISO8601DateFormatter()
-let report = Report(machine: Measure.machine, date: formatter.string(from: Date()), runs: runs, rows: rows)
+let report = Report(machine: Measure.machine, date: formatter.string(from: Date()), runs: runs, rows: rows, notes: notes)
 print("Machine: \(report.machine); \(runs) runs per figure, medians, interleaved with the reference.\n")
 print(report.markdown)
+for note in notes { print("\n" + note) }
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

@@ -116,6 +116,95 @@ func connectedPair(host: String = "127.0.0.1") throws -> (client: Socket, server
         #expect(received == Array(bytes[1000..<251_000]))
     }
 
+    /// A file of `size` zero bytes, in a folder of its own that `remove()` deletes.
+    struct ScratchFile {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sockets-\(UUID())")
+        var path: String { folder.appendingPathComponent("data").path }
+        init(size: Int) throws {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try Data(count: size).write(to: URL(fileURLWithPath: path))
+        }
+        func remove() { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    enum Outcome: Equatable {
+        case sent
+        case failed(SocketError)
+    }
+
+    /// Sends 32 MiB of `file` to `client` (whose small receive buffer stays full unless it
+    /// reads) on another thread, then closes `server`; how the send ended lands in the result.
+    static func sendLarge(_ file: ScratchFile, to client: Socket, from server: Socket, stall: Duration) -> Protected<Outcome?> {
+        var small: Int32 = 64 << 10
+        setsockopt(client.fileDescriptor, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        let outcome = Protected<Outcome?>(nil)
+        let path = file.path
+        Threads.detach {
+            let fd = open(path, O_RDONLY)
+            defer {
+                close(fd)
+                server.close()
+            }
+            do throws(SocketError) {
+                try server.sendFile(from: fd, offset: 0, count: 32 << 20, stall: stall)
+                outcome.withLock(notify: true) { $0 = .sent }
+            } catch {
+                outcome.withLock(notify: true) { $0 = .failed(error) }
+            }
+        }
+        return outcome
+    }
+
+    @Test func sendFileEndsWithAnErrorWhenTheFileShrinksUnderIt() throws {
+        let file = try ScratchFile(size: 32 << 20)
+        defer { file.remove() }
+        let (client, server, _) = try connectedPair()
+        let outcome = Self.sendLarge(file, to: client, from: server, stall: .seconds(10))
+        var reader = SocketReader(client)
+        _ = try reader.read(exactly: 1 << 16, until: .after(.seconds(10)))   // under way
+        #expect(truncate(file.path, 4096) == 0)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while try buffer.withUnsafeMutableBytes({ try client.read(into: $0, until: .after(.seconds(20))) }) > 0 {}
+        let result = try #require(outcome.wait(until: .after(.seconds(20))) { $0 })
+        var endedEarly = false
+        if case .failed(.endOfStream(let sent)) = result { endedEarly = sent < 32 << 20 }
+        #expect(endedEarly, "\(result)")
+    }
+
+    @Test func aSendFileNobodyReadsFailsAfterItsStall() throws {
+        let file = try ScratchFile(size: 32 << 20)
+        defer { file.remove() }
+        let (client, server, _) = try connectedPair()
+        let outcome = Self.sendLarge(file, to: client, from: server, stall: .milliseconds(300))
+        let result = outcome.wait(until: .after(.seconds(20))) { $0 }
+        #expect(result == .failed(.timedOut("send")))
+    }
+
+    @Test func shutdownWakesABlockedSendFileAndReadsStillKeepTheirDeadline() throws {
+        let file = try ScratchFile(size: 32 << 20)
+        defer { file.remove() }
+        let (client, server, _) = try connectedPair()
+        let outcome = Self.sendLarge(file, to: client, from: server, stall: .seconds(60))
+        Thread.sleep(forTimeInterval: 0.2)   // the send now waits for room
+        // A read meanwhile still keeps its deadline (on its own thread: were it to block, the
+        // shutdown below ends it).
+        let read = Protected<SocketError?>(nil)
+        Threads.detach {
+            let byte = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
+            defer { byte.deallocate() }
+            do throws(SocketError) {
+                _ = try server.read(into: byte, until: .after(.milliseconds(100)))
+            } catch {
+                read.withLock(notify: true) { $0 = error }
+            }
+        }
+        #expect(read.wait(until: .after(.seconds(5))) { $0 } == .timedOut("read"))
+        server.shutdown()
+        let result = outcome.wait(until: .after(.seconds(20))) { $0 }   // long before the 60 s stall
+        #expect(result == .failed(.shutDown))
+        _ = client
+    }
+
     @Test func closeIsIdempotent() throws {
         let socket = try Socket.listen(host: "127.0.0.1", port: 0)
         #expect(socket.fileDescriptor >= 0)
