@@ -81,13 +81,13 @@ extension PeerNode {
         if let value = request.header("Range"), let range = ByteRange.parse(value),
            request.header("If-Range").map({ $0 == etag }) ?? true {
             guard let (start, count) = range.resolve(size: entry.size) else {
-                return respond(socket, .rangeNotSatisfiable, extra: [("Content-Range", "bytes */\(entry.size)")],
+                return respond(socket, .rangeNotSatisfiable, extra: [("Content-Range", ByteRange.unsatisfiedContentRange(size: entry.size))],
                                body: "range outside the file's \(entry.size) bytes\n", keepAlive: request.keepAlive)
             }
             status = .partialContent
             offset = start
             length = count
-            headers.append(("Content-Range", "bytes \(start)-\(start + count - 1)/\(entry.size)"))
+            headers.append(("Content-Range", ByteRange.contentRange(offset: start, length: count, size: entry.size)))
         }
         guard uploads.add(1, ordering: .relaxed).newValue <= Self.maxUploads else {
             uploads.subtract(1, ordering: .relaxed)
