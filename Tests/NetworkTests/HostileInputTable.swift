@@ -74,7 +74,7 @@ extension HostileInput {
         HostileInput(.peerSocket, "a Content-Length of 10^20", http("GET /f1.txt HTTP/1.1\r\nContent-Length: 100000000000000000000\r\n\r\n"), .answer("HTTP/1.1 400")),
         HostileInput(.peerSocket, "a header without a colon", http("GET /f1.txt HTTP/1.1\r\nNoColonHere\r\n\r\n"), .answer("HTTP/1.1 400")),
         HostileInput(.peerSocket, "a range past the end", http("GET /f1.txt HTTP/1.1\r\nRange: bytes=9000-\r\n\r\n"), .answer("HTTP/1.1 416")),
-        HostileInput(.peerSocket, "HTTP/2's preface", http("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), .answer("HTTP/1.1 4")),
+        HostileInput(.peerSocket, "HTTP/2's preface", http("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), .answer("unsupported version HTTP/2.0")),
         HostileInput(.peerSocket, "a frame claiming 2 GB", .bytes(Overlay.preface() + [0x13, 0x80, 0, 0, 0]), .answer("over the cap")),
         HostileInput(.peerSocket, "an overlay version we do not speak", .bytes(Overlay.magic + [99]), .answer("version 99 is not supported")),
         HostileInput(.peerSocket, "an unknown frame type", overlay([], raw: [0x7f, 0, 0, 0, 0]), .answer("unknown frame type 127")),
@@ -93,9 +93,9 @@ extension HostileInput {
         HostileInput(.registrySocket, "a frame claiming 2 GB", .bytes(Overlay.preface() + [0x01, 0x80, 0, 0, 0]), .dropped),
         HostileInput(.registrySocket, "a hello where a join belongs", overlay([.hello(name: "x", flag: "P2P", port: 1)]), .answer("expected a join")),
         HostileInput(.registrySocket, "a heartbeat before joining", overlay([.heartbeat(neighbours: ["s1"])]), .answer("expected a join")),
-        HostileInput(.registrySocket, "a join with the wrong flag", overlay([.join(name: "probe2", flag: "nope", port: 1, neighbours: [])]), .answer("flag")),
-        HostileInput(.registrySocket, "a join as a peer already in", overlay([.join(name: "S1", flag: "P2P", port: 1, neighbours: [])]), .answer("already")),
-        HostileInput(.registrySocket, "a join named registry", overlay([.join(name: "registry", flag: "P2P", port: 1, neighbours: [])]), .answer("name")),
+        HostileInput(.registrySocket, "a join with the wrong flag", overlay([.join(name: "probe2", flag: "nope", port: 1, neighbours: [])]), .answer("wrong join flag")),
+        HostileInput(.registrySocket, "a join as a peer already in", overlay([.join(name: "S1", flag: "P2P", port: 1, neighbours: [])]), .answer("is already taken in this network")),
+        HostileInput(.registrySocket, "a join named registry", overlay([.join(name: "registry", flag: "P2P", port: 1, neighbours: [])]), .answer("invalid name")),
         HostileInput(.registrySocket, "a challenge where there is no secret", overlay([.challenge(nonce: Array(repeating: 2, count: 32))]), .answer("no shared secret")),
 
         // The supervisor's control socket.
@@ -132,11 +132,11 @@ extension HostileInput {
         HostileInput(.commandLine, "a secret file that is not there", .words("p2p-peer", ["--name", "x", "--secret-file", "/nonexistent/secret"]), .exit(2, "cannot read the secret file")),
 
         // Configs, as `p2pctl validate` (and `up`) read them.
-        HostileInput(.config, "not JSON", config("peers: s1"), .exit(2, "line 1")),
-        HostileInput(.config, "an array", config("[]"), .exit(2, "object")),
-        HostileInput(.config, "nested a hundred thousand deep", config(String(repeating: "[", count: 100_000)), .exit(2, "config")),
-        HostileInput(.config, "invalid UTF-8", .config(Array("{\"peers\": [{\"name\": \"".utf8) + [0xff, 0xfe] + Array("\", \"dir\": \"s1\"}]}".utf8)), .exit(2, "UTF-8")),
-        HostileInput(.config, "a NUL byte", .config(Array("{\"peers\": [".utf8) + [0] + Array("]}".utf8)), .exit(2, "line 1")),
+        HostileInput(.config, "not JSON", config("peers: s1"), .exit(2, "JSON syntax error near line 1, column 1")),
+        HostileInput(.config, "an array", config("[]"), .exit(2, "expected a JSON object at the top level, got an array")),
+        HostileInput(.config, "nested a hundred thousand deep", config(String(repeating: "[", count: 100_000)), .exit(2, "nested too deeply")),
+        HostileInput(.config, "invalid UTF-8", .config(Array("{\"peers\": [{\"name\": \"".utf8) + [0xff, 0xfe] + Array("\", \"dir\": \"s1\"}]}".utf8)), .exit(2, "it must be UTF-8 text")),
+        HostileInput(.config, "a NUL byte", .config(Array("{\"peers\": [".utf8) + [0] + Array("]}".utf8)), .exit(2, "line 1, column 12")),
         HostileInput(.config, "a key twice", config("{\"peers\": [], \"peers\": []}"), .exit(2, "appears more than once")),
         HostileInput(.config, "a port of 10^30", config("{\"registry\": {\"port\": 1e30}, \"peers\": [{\"name\": \"s1\", \"dir\": \"s1\"}]}"), .exit(2, "registry.port")),
         HostileInput(.config, "a negative maxPeers", config("{\"registry\": {\"maxPeers\": -1}, \"peers\": [{\"name\": \"s1\", \"dir\": \"s1\"}]}"), .exit(2, "registry.maxPeers")),

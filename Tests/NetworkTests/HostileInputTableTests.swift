@@ -80,7 +80,9 @@ import Wire
         }
         let text = String(decoding: response, as: UTF8.self)
         switch row.expected {
-        case .answer(let wanted): #expect(text.contains(wanted), "\(row): got \(text.prefix(300).debugDescription)")
+        case .answer(let wanted):
+            let found = text.contains(wanted)   // not inside #expect, which would print the raw bytes
+            #expect(found, "\(row): got \(text.prefix(300).debugDescription)")
         case .dropped: #expect(response.isEmpty, "\(row): got \(text.prefix(300).debugDescription)")
         case .exit: Issue.record("\(row): an exit status where a connection was expected")
         }

@@ -53,13 +53,14 @@ import Wire
     static func holder(announcing size: Int, sending sent: Int) throws -> PeerAddress {
         let listener = try Socket.listen(host: "127.0.0.1", port: 0)
         let port = try #require(listener.localAddress?.port)
+        // Made before the request comes: under a sanitizer, 8 MiB of pattern takes seconds.
+        let response = HTTPResponseHead(status: .ok, headers: [("Content-Length", "\(size)")]).encoded() + pattern(sent)
         Threads.detach {
             defer { listener.close() }
-            guard let socket = try? listener.accept(until: .after(.seconds(10))) else { return }
+            guard let socket = try? listener.accept(until: .after(.seconds(60))) else { return }
             var reader = SocketReader(socket)
-            _ = try? reader.readLine(maxLength: 8192, until: .after(.seconds(5)))
-            let head = HTTPResponseHead(status: .ok, headers: [("Content-Length", "\(size)")]).encoded()
-            try? socket.write(head + pattern(sent), until: .after(.seconds(10)))
+            _ = try? reader.readLine(maxLength: 8192, until: .after(.seconds(60)))
+            try? socket.write(response, until: .after(.seconds(60)))
             socket.close()
         }
         return PeerAddress(name: "holder", host: "127.0.0.1", port: port)
@@ -72,7 +73,7 @@ import Wire
         let holder = try Self.holder(announcing: size, sending: sent)
         let hit = FileHit(name: "big.bin", size: UInt64(size), sha256: [UInt8](repeating: 9, count: 32))
         do {
-            _ = try Transfer.fetch(hit, from: holder, into: store, stall: .seconds(10), progress: { _, _ in })
+            _ = try Transfer.fetch(hit, from: holder, into: store, stall: .seconds(60), progress: { _, _ in })
             Issue.record("a transfer with wrong bytes or too few must fail")
         } catch {
             // All bytes came: the digest was checked and refused. Too few: the stream ended.
