@@ -89,11 +89,10 @@ extension PeerNode {
             length = count
             headers.append(("Content-Range", ByteRange.contentRange(offset: start, length: count, size: entry.size)))
         }
-        guard uploads.add(1, ordering: .relaxed).newValue <= Self.maxUploads else {
-            uploads.subtract(1, ordering: .relaxed)
+        guard uploads.take() else {
             return respond(socket, .serviceUnavailable, extra: [("Retry-After", "1")], body: "busy, try again\n")
         }
-        defer { uploads.subtract(1, ordering: .relaxed) }
+        defer { uploads.give() }
 
         let file = open(entry.path, O_RDONLY | O_CLOEXEC)
         guard file >= 0 else { return respond(socket, .notFound, body: "file vanished\n", keepAlive: request.keepAlive) }

@@ -23,11 +23,10 @@ public final class PeerNode: Sendable {
     let stopping = Atomic<Bool>(false)
     /// When this peer last asked the registry for more neighbours.
     let lastAskedForPeers = Protected<ContinuousClock.Instant?>(nil)
-    /// HTTP responses being sent now, to answer 503 past `maxUploads`.
-    let uploads = Atomic<Int>(0)
+    /// HTTP responses being sent now: past 32, a 503.
+    let uploads = Slots(32)
     /// GET bodies sent to the end (for `statistics`).
     let served = Atomic<Int>(0)
-    static let maxUploads = 32
     /// Told the neighbours' names whenever they change (the supervised console reports them).
     let neighboursObserver = Protected<(@Sendable ([String]) -> Void)?>(nil)
 

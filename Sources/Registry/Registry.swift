@@ -109,7 +109,7 @@ public final class Registry: Sendable {
         do {
             join = try connection.acceptFirstFrame(secret: configuration.secret, until: handshake)
         } catch {
-            Log.event("dropped a connection from \(remote): \(describe(error))")
+            Log.event("dropped a connection from \(remote): \(error)")
             return
         }
         sessions.withLock { $0.handshaking.removeAll { $0 == session } }
@@ -153,7 +153,7 @@ public final class Registry: Sendable {
             Log.event("\(name) joined on port \(member.port) (\(count) of \(configuration.maxPeers)); referred to \(referred)")
             try follow(connection, member: &member, session: session)
         } catch {
-            Log.event("\(name): \(describe(error))")
+            Log.event("\(name): \(error)")
         }
     }
 
@@ -195,12 +195,5 @@ public final class Registry: Sendable {
                 return
             }
         }
-    }
-
-    private func describe(_ error: any Error) -> String {
-        if let error = error as? SocketError { return error.description }
-        if let error = error as? FrameError { return error.description }
-        if let error = error as? HandshakeError { return "\(error)" }
-        return "\(error)"
     }
 }

@@ -14,9 +14,8 @@ public final class ControlServer: Sendable {
     let configDigest: String
     /// Connections following the logs, shut down when the supervisor stops.
     private let followers = Protected([ObjectIdentifier: Socket]())
-    /// Connections being served now; past `maxConnections` new ones are told "busy".
-    private let served = Protected(0)
-    static let maxConnections = 128
+    /// Connections being served now; past 128 new ones are told "busy".
+    private let served = Slots(128)
 
     public init(supervisor: Supervisor, configDigest: String, onDown: @escaping @Sendable () -> Void) throws {
         self.supervisor = supervisor
@@ -37,14 +36,16 @@ public final class ControlServer: Sendable {
                 if listener.isShutDown { return }
                 continue
             }
-            guard served.withLock({ (count: inout Int) -> Bool in count += 1; return count <= Self.maxConnections }),
-                  Threads.detach(name: "control-conn", { [self] in serve(connection); served.withLock { $0 -= 1 } }) else {
-                served.withLock { $0 -= 1 }
+            guard served.take() else {
                 // No thread to spare: a best-effort answer that fits the socket's buffer, then close.
-                let busy = ControlResponse.failure("busy: \(Self.maxConnections) requests are being served; try again")
+                let busy = ControlResponse.failure("busy: \(served.capacity) requests are being served; try again")
                 try? connection.write(Array((JSONLines.encode(busy) + "\n").utf8), until: .after(.milliseconds(10)))
                 connection.close()
                 continue
+            }
+            if !Threads.detach(name: "control-conn", { [self] in serve(connection); served.give() }) {
+                served.give()
+                connection.close()
             }
         }
     }

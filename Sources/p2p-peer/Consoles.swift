@@ -26,15 +26,15 @@ func serveConsole(_ peer: PeerNode) {
 }
 
 /// Under p2pctl: typed requests on stdin, one JSON object per line, answered on stdout, each
-/// on its own thread so a long download does not hold up a TOPO, at most `maxRequests` at once
-/// (more are answered "busy"). Bad lines are logged and dropped. Exits when stdin closes, so
+/// on its own thread so a long download does not hold up a TOPO, at most 64 at once (more are
+/// answered "busy"). Bad lines are logged and dropped. Exits when stdin closes, so
 /// the peer cannot outlive the supervisor.
 func serveSupervisor(_ peer: PeerNode) {
     let emit: @Sendable (ChildMessage) -> Void = { Log.answer(JSONLines.encode($0)) }
     peer.observeNeighbours { emit(.neighbours($0)) }
     emit(.ready(port: peer.port))
-    let maxRequests = 64
-    let running = Protected(0)
+    let running = Slots(64)
+    let busy = Reply(ok: false, error: "busy: \(running.capacity) requests are running; try again")
     var input = LineReader()
     while let next = input.next() {
         guard case .text(let line) = next, let request = try? JSONLines.decode(ChildRequest.self, from: line) else {
@@ -42,14 +42,12 @@ func serveSupervisor(_ peer: PeerNode) {
             Log.event("ignored a malformed request from the supervisor (\(size))")
             continue
         }
-        let busy = Reply(ok: false, error: "busy: \(maxRequests) requests are running; try again")
-        guard running.withLock({ (count: inout Int) -> Bool in count += 1; return count <= maxRequests }) else {
-            running.withLock { $0 -= 1 }
+        guard running.take() else {
             emit(.reply(id: request.id, busy))
             continue
         }
         let started = Threads.detach(name: "request") {
-            defer { running.withLock { $0 -= 1 } }
+            defer { running.give() }
             switch request.command {
             case .files:
                 emit(.reply(id: request.id, peer.sharedFiles()))
@@ -72,7 +70,7 @@ func serveSupervisor(_ peer: PeerNode) {
             }
         }
         if !started {
-            running.withLock { $0 -= 1 }
+            running.give()
             emit(.reply(id: request.id, busy))
         }
     }

@@ -225,3 +225,14 @@ func connectedPair(host: String = "127.0.0.1") throws -> (client: Socket, server
         #expect(flag.wait(until: .after(.seconds(10))) { $0 ? true : nil } == true)
     }
 }
+
+@Suite struct SlotsTests {
+    @Test func noMoreThanTheCapacityAtOnceAndGivenBackSlotsAreReused() {
+        let slots = Slots(2)
+        let taken = (0..<3).map { _ in slots.take() }
+        #expect(taken == [true, true, false])
+        slots.give()
+        let again = [slots.take(), slots.take()]
+        #expect(again == [true, false])
+    }
+}
