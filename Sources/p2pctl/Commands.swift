@@ -154,7 +154,7 @@ func signalNumber(_ text: String) -> Int32? {
 
 func validate(_ context: Context) -> Never {
     let config = context.loadConfig()
-    let secret = context.secret(of: config) == nil ? "no shared secret"
+    let secret = context.secret(file: config.registry.secretFile) == nil ? "no shared secret"
         : "a shared secret from \(config.registry.secretFile ?? "$" + SharedSecret.environmentVariable)"
     Log.answer("\(context.configPath) is valid: the registry on \(config.registry.host):\(config.registry.port), \(config.peers.count) peer\(config.peers.count == 1 ? "" : "s") (\(config.peers.map(\.name).joined(separator: ", "))), \(secret)")
     exit(ExitCode.success)
@@ -164,12 +164,7 @@ func validate(_ context: Context) -> Never {
 /// file too, for peers run by hand with `$P2P_SECRET`.
 func token(_ context: Context) -> Never {
     let file = FileManager.default.fileExists(atPath: context.configPath) ? context.loadConfig().registry.secretFile : nil
-    let secret: SharedSecret?
-    do { secret = try SharedSecret.resolve(file: file) } catch {
-        Log.error(Context.program, "\(error)")
-        exit(ExitCode.usage)
-    }
-    guard let secret else {
+    guard let secret = context.secret(file: file) else {
         Log.error(Context.program, "this network has no shared secret (registry.secretFile or $\(SharedSecret.environmentVariable)): its HTTP needs no token")
         exit(ExitCode.failure)
     }

@@ -40,8 +40,8 @@ struct Context {
 
     /// The network's shared secret (the config's `secretFile`, else `$P2P_SECRET`), or exit 2
     /// saying what is wrong with it. The children are told the same file, or inherit the variable.
-    func secret(of config: NetworkConfig) -> SharedSecret? {
-        do { return try SharedSecret.resolve(file: config.registry.secretFile) } catch {
+    func secret(file: String?) -> SharedSecret? {
+        do { return try SharedSecret.resolve(file: file) } catch {
             Log.error(Context.program, "\(error)")
             exit(ExitCode.usage)
         }

@@ -11,7 +11,7 @@ import Supervisor
 /// waits for its report (`-d`).
 func up(_ context: Context, detach: Bool, timeout: Double) -> Never {
     let config = context.loadConfig()
-    _ = context.secret(of: config)   // a bad $P2P_SECRET stops here, before anything starts
+    _ = context.secret(file: config.registry.secretFile)   // a bad $P2P_SECRET stops here, before anything starts
     if let running = context.state.runningSupervisor() {
         let hello = context.ask(ControlRequest(.hello))
         if let hello, hello.configDigest == digest(of: config) {
