@@ -27,7 +27,9 @@ import Testing
         try network.up()
         let sent = network.ctl(["send", "s3", "f1", "--json"])
         #expect(sent.status == 0 && sent.object?.bool("ok") == true, "\(sent.output)")
-        for pid in network.leftovers {
+        let processes = network.leftovers
+        #expect(processes.count == 5, "the supervisor, the registry and three peers: \(processes)")
+        for pid in processes {
             let cmdline = String(decoding: FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data(), as: UTF8.self)
             #expect(!cmdline.contains("correct horse"), "pid \(pid) shows the secret: \(cmdline)")
         }

@@ -27,7 +27,7 @@ import Wire
             case (.peerSocket, .bytes(let bytes)):
                 check(row, try Self.exchange(bytes, over: Socket.connect(host: "127.0.0.1", port: s1Port, timeout: .seconds(5)), until: row.expected))
                 #expect(network.isRunning(s1), "\(row)")
-                #expect(try LimitsTests.get("f1.txt", port: s1Port) == "HTTP/1.1 200 OK", "after \(row)")
+                #expect(try getStatus("f1.txt", port: s1Port) == "HTTP/1.1 200 OK", "after \(row)")
             case (.registrySocket, .bytes(let bytes)):
                 check(row, try Self.exchange(bytes, over: Socket.connect(host: "127.0.0.1", port: registryPort, timeout: .seconds(5)), until: row.expected))
                 #expect(network.isRunning(registry), "\(row)")

@@ -20,16 +20,6 @@ import Wire
         catch SocketError.timedOut { return false } catch { return true }
     }
 
-    /// The status line of a GET of `name` from `source`.
-    static func get(_ name: String, port: UInt16, from source: String = "127.0.0.1") throws -> String {
-        let socket = try connect(port, from: source)
-        defer { socket.close() }
-        try socket.write(Array("GET /\(name) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), until: .after(.seconds(5)))
-        var reader = SocketReader(socket)
-        let line = try reader.readLine(maxLength: 1024, until: .after(.seconds(10))) ?? []
-        return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     /// A link opened by hand: preface, hello, the peer's hello back.
     static func rawLink(to peer: PeerNode, as name: String) throws -> FrameConnection {
         let link = try FrameConnection.open(host: "127.0.0.1", port: peer.port, timeout: .seconds(5), secret: nil)
@@ -50,7 +40,7 @@ import Wire
         let fourth = try Self.connect(peer.port)
         defer { fourth.close() }
         #expect(Self.isClosed(fourth), "a fourth connection from one address is closed")
-        #expect(try Self.get("f.txt", port: peer.port, from: "127.0.0.2") == "HTTP/1.1 200 OK")
+        #expect(try getStatus("f.txt", port: peer.port, from: "127.0.0.2") == "HTTP/1.1 200 OK")
         #expect(eventually { peer.connections.withLock { $0.total } == 3 }, "the GET's place is given back")
 
         held += try (0..<3).map { _ in try Self.connect(peer.port, from: "127.0.0.2") }
@@ -62,7 +52,7 @@ import Wire
 
         for socket in held { socket.close() }
         #expect(eventually { peer.connections.withLock { $0.total } == 0 })
-        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+        #expect(try getStatus("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
     }
 
     @Test func silentAndIdleConnectionsAreClosedAfterTheIdleTimeout() throws {
@@ -78,7 +68,7 @@ import Wire
         let status = try reader.readLine(maxLength: 1024, until: .after(.seconds(10))) ?? []
         #expect(String(decoding: status, as: UTF8.self).hasPrefix("HTTP/1.1 200"))
         #expect(Self.isClosed(idle), "a keep-alive connection that goes quiet after its request")
-        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+        #expect(try getStatus("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
     }
 
     @Test func oversizedHeadsAndFramesAreRefusedAndThePeerServesOn() throws {
@@ -96,7 +86,7 @@ import Wire
         try link.socket.write([0x13] + withUnsafeBytes(of: length.bigEndian, Array.init) + [UInt8](repeating: 0, count: 64),
                               until: .after(.seconds(5)))
         #expect(Self.isClosed(link.socket), "a frame over the payload cap drops the link")
-        #expect(try Self.get("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
+        #expect(try getStatus("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
     }
 
     @Test func aNeighbourThatFloodsQueriesIsThrottledNotAmplified() throws {

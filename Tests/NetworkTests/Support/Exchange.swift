@@ -1,3 +1,4 @@
+import Foundation
 import Sockets
 
 /// Writes `bytes` to `socket` and reads until the other side closes, or until `enough` says
@@ -25,4 +26,14 @@ func exchange(_ bytes: [UInt8], port: UInt16, seconds: Double = 20) throws -> [U
 /// The first 12 bytes of a response as text: "HTTP/1.1 404".
 func statusLine(of response: [UInt8]?) -> String {
     String(decoding: (response ?? []).prefix(12), as: UTF8.self)
+}
+
+/// The status line of a GET of `name` from 127.0.0.1:`port`, sent from `source`.
+func getStatus(_ name: String, port: UInt16, from source: String = "127.0.0.1") throws -> String {
+    let socket = try Socket.connect(host: "127.0.0.1", port: port, from: source, timeout: .seconds(5))
+    defer { socket.close() }
+    try socket.write(Array("GET /\(name) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8), until: .after(.seconds(5)))
+    var reader = SocketReader(socket)
+    let line = try reader.readLine(maxLength: 1024, until: .after(.seconds(10))) ?? []
+    return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
 }
