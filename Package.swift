@@ -29,7 +29,7 @@ let package = Package(
         // What the registry and every peer run on: framed connections, the human log, arguments.
         .target(name: "NodeRuntime", dependencies: ["Admission", "CSystemShims", "Sockets", "Wire"], swiftSettings: swift6),
         // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
-        .target(name: "Control", swiftSettings: swift6),
+        .target(name: "Control", dependencies: ["Wire"], swiftSettings: swift6),
         .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
         .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets"], swiftSettings: swift6),
         .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),

@@ -1,3 +1,9 @@
+public struct TopologyNode: Sendable, Equatable, Codable {
+    public var name: String
+    public var port: UInt16
+    public init(name: String, port: UInt16) { self.name = name; self.port = port }
+}
+
 /// The overlay as nodes and links: what `topo --format json` prints and what a peer's TOPO
 /// answers. Built from each peer's own neighbour list, so a link only one end reports shows.
 public struct TopologyDocument: Sendable, Equatable, Codable {
@@ -6,6 +12,8 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
     public var edges: [[String]]
     /// Links only `from` reports, as [from, to].
     public var halfLinks: [[String]]
+    /// From a peer's crawl: peers named as neighbours that did not answer it.
+    public var unreachable: [String]?
 
     /// From each peer's port and neighbour list.
     public init(peers: [String: (port: UInt16, neighbours: [String])]) {
@@ -23,13 +31,14 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
         self.halfLinks = halfLinks.sorted { $0.lexicographicallyPrecedes($1) }
     }
 
-    public init(nodes: [TopologyNode], edges: [[String]], halfLinks: [[String]]) {
+    public init(nodes: [TopologyNode], edges: [[String]], halfLinks: [[String]], unreachable: [String]? = nil) {
         self.nodes = nodes
         self.edges = edges
         self.halfLinks = halfLinks
+        self.unreachable = unreachable
     }
 
-    private enum CodingKeys: String, CodingKey { case nodes, edges, halfLinks }
+    private enum CodingKeys: String, CodingKey { case nodes, edges, halfLinks, unreachable }
 
     /// Refuses a link that is not a pair of names: `text` and `dot` read both ends.
     public init(from decoder: any Decoder) throws {
@@ -37,6 +46,7 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
         nodes = try container.decode([TopologyNode].self, forKey: .nodes)
         edges = try container.decode([[String]].self, forKey: .edges)
         halfLinks = try container.decode([[String]].self, forKey: .halfLinks)
+        unreachable = try container.decodeIfPresent([String].self, forKey: .unreachable)
         for (key, links) in [(CodingKeys.edges, edges), (.halfLinks, halfLinks)] where links.contains(where: { $0.count != 2 }) {
             throw DecodingError.dataCorruptedError(forKey: key, in: container, debugDescription: "a link is a pair of names")
         }
@@ -59,6 +69,7 @@ public struct TopologyDocument: Sendable, Equatable, Codable {
             lines.append("  \(name)  :\(node.port)  -- \(neighbours.isEmpty ? "(no links)" : neighbours.joined(separator: ", "))")
         }
         for half in halfLinks { lines.append("  half link: \(half[0]) -> \(half[1]) (only \(half[0]) reports it)") }
+        if let unreachable, !unreachable.isEmpty { lines.append("  did not answer: \(unreachable.joined(separator: ", "))") }
         return lines.joined(separator: "\n")
     }
 

@@ -1,30 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Control
 import Digest
 import NodeRuntime
 import Sockets
 import Wire
-
-/// What a download ended with; the fields of `p2pctl send --json` (SPEC.md).
-public struct DownloadResult: Sendable, Equatable, Codable {
-    public var ok: Bool
-    public var peer: String
-    /// The full file name (the query may have been only its stem).
-    public var file: String
-    public var bytes: UInt64
-    public var sha256: String
-    /// The holder's name, or "local" when this peer already had the file.
-    public var source: String
-    public var hops: Int
-    /// Where the file now lies.
-    public var path: String
-    public var ms: Int
-    public var error: String?
-
-    /// True when nothing was fetched because the file was already here.
-    public var alreadyHad: Bool { ok && source == "local" }
-}
 
 /// Routing queries and hits (flooding with a TTL, each id forwarded once, hits back along the
 /// reverse path), and the searches this peer starts.
@@ -133,11 +114,10 @@ extension PeerNode {
 
     /// Downloads `query` (a full name, or a stem) into `Downloads/`: floods a query, takes the
     /// first holder that answers, and falls back to the next holders if a transfer fails.
-    public func download(_ query: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadResult {
+    public func download(_ query: String, progress: (UInt64, UInt64) -> Void = { _, _ in }) -> DownloadReport {
         let started = ContinuousClock.now
-        var result = DownloadResult(ok: false, peer: name, file: query, bytes: 0, sha256: "", source: "",
-                                    hops: 0, path: "", ms: 0, error: nil)
-        func finish(_ error: String?) -> DownloadResult {
+        var result = DownloadReport(ok: false, peer: name, file: query)
+        func finish(_ error: String?) -> DownloadReport {
             result.ok = error == nil
             result.error = error
             result.ms = Int((ContinuousClock.now - started) / .milliseconds(1))

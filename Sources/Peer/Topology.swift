@@ -15,21 +15,12 @@ public struct Topology: Sendable {
 
     public var nodes: [PeerAddress] { peers.values.map(\.address).sorted { $0.name < $1.name } }
 
-    /// Nodes, links both ends report, and links only one end reports.
+    /// Nodes, links both ends report, links only one end reports, and who did not answer.
     public var document: TopologyDocument {
-        TopologyDocument(peers: peers.mapValues { (port: $0.address.port, neighbours: $0.neighbours) })
+        var document = TopologyDocument(peers: peers.mapValues { (port: $0.address.port, neighbours: $0.neighbours) })
+        if !unreachable.isEmpty { document.unreachable = unreachable.sorted() }
+        return document
     }
-
-    /// The text TOPO prints.
-    public var text: String {
-        var text = "topology: " + document.text
-        if !unreachable.isEmpty { text += "\n  did not answer: \(unreachable.sorted().joined(separator: ", "))" }
-        return text
-    }
-}
-
-extension String {
-    func padding(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }
 
 extension PeerNode {

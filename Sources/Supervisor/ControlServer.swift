@@ -64,12 +64,22 @@ public final class ControlServer: Sendable {
             _ = reply(.failure("refused: this network's supervisor answers only its own user (uid \(geteuid()))"))
             return
         }
-        guard let line, let request = try? JSONLines.decode(ControlRequest.self, from: String(decoding: line, as: UTF8.self)) else {
+        guard let line else {
             _ = reply(.failure("malformed request: expected one JSON object on one line"))
             return
         }
-        if request.command == .follow {
-            follow(request.names ?? [], on: socket, stream: reply)
+        let text = String(decoding: line, as: UTF8.self)
+        if let version = JSONLines.version(of: text), version != ControlProtocol.version {
+            let message = "this p2pctl speaks control protocol \(version), the supervisor (pid \(getpid())) protocol \(ControlProtocol.version): use the p2pctl it was started with"
+            _ = try? socket.write(Array((ControlResponse.versionMismatchLine(message) + "\n").utf8), until: .after(.seconds(10)))
+            return
+        }
+        guard let request = try? JSONLines.decode(ControlRequest.self, from: text) else {
+            _ = reply(.failure("malformed request: expected one JSON object on one line"))
+            return
+        }
+        if case .follow(let names) = request {
+            follow(names, on: socket, stream: reply)
         } else {
             _ = reply(answer(request, stream: reply))
         }
@@ -81,14 +91,10 @@ public final class ControlServer: Sendable {
         let wanted = Set(names.map { $0.lowercased() })
         let token = supervisor.log.follow { line in
             guard wanted.isEmpty || wanted.contains(line.name.lowercased()) else { return }
-            var update = ControlResponse(ok: true)
-            update.log = line
-            if !stream(update) { socket.shutdown() }
+            if !stream(.log(line)) { socket.shutdown() }
         }
         followers.withLock { $0[ObjectIdentifier(socket)] = socket }
-        var subscribed = ControlResponse(ok: true)
-        subscribed.following = true
-        _ = stream(subscribed)
+        _ = stream(.following)
         defer {
             supervisor.log.unfollow(token)
             followers.withLock { $0[ObjectIdentifier(socket)] = nil }
@@ -99,50 +105,33 @@ public final class ControlServer: Sendable {
             let count = try? byte.withUnsafeMutableBytes { try socket.read(into: $0, until: .never) }
             if count == nil || count == 0 { break }
         }
-        _ = stream(ControlResponse(ok: true))
+        _ = stream(.done)
     }
 
     private func answer(_ request: ControlRequest, stream: @escaping @Sendable (ControlResponse) -> Bool) -> ControlResponse {
-        switch request.command {
+        switch request {
         case .hello:
-            var response = ControlResponse(ok: true)
-            response.pid = getpid()
-            response.config = supervisor.config.source
-            response.configDigest = configDigest
-            response.ready = supervisor.peers.allSatisfy { $0.runtime.withLock { $0.everReady } }
-            return response
+            return .hello(SupervisorInfo(pid: getpid(), config: supervisor.config.source, configDigest: configDigest,
+                                         ready: supervisor.peers.allSatisfy { $0.runtime.withLock { $0.everReady } }))
         case .status:
-            var response = ControlResponse(ok: true)
-            response.status = supervisor.statuses()
-            return response
+            return .status(supervisor.statuses())
         case .topology:
-            var response = ControlResponse(ok: true)
-            response.topology = supervisor.topology()
-            return response
-        case .files:
-            return supervisor.files(of: request.names ?? [])
-        case .send:
-            guard let name = request.name, let line = request.line else { return .failure("send needs a peer and words", exitCode: 2) }
-            return supervisor.send(to: name, line: line, timeout: request.timeout ?? 30) { step in
-                var update = ControlResponse(ok: true)
-                update.progress = step
-                _ = stream(update)
-            }
-        case .restart:
-            guard let name = request.name else { return .failure("restart needs a name", exitCode: 2) }
+            return .topology(supervisor.topology())
+        case .files(let peers):
+            return supervisor.files(of: peers)
+        case .send(let peer, let command, let timeout):
+            return supervisor.send(to: peer, command, timeout: timeout.value) { step in _ = stream(.progress(step)) }
+        case .restart(let name):
             return supervisor.restart(name)
-        case .kill:
-            guard let name = request.name else { return .failure("kill needs a name", exitCode: 2) }
-            return supervisor.signal(name, request.signal ?? SIGKILL)
-        case .down:
-            var response = ControlResponse(ok: true)
-            response.killed = supervisor.stopAll(grace: request.timeout ?? 10)
-            response.pid = getpid()
+        case .kill(let name, let signal):
+            return supervisor.signal(name, signal)
+        case .down(let grace):
+            let response = ControlResponse.down(killed: supervisor.stopAll(grace: grace.value), pid: getpid())
             _ = stream(response)
             onDown()
             return response
         case .follow:
-            return ControlResponse(ok: true)   // handled by `follow` above
+            return .done   // handled by `follow` above
         }
     }
 }

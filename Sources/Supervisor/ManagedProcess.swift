@@ -18,11 +18,18 @@ struct ProcessSpec: Sendable {
 /// requests waiting for an answer, and the restart bookkeeping (backoff, crash-loop count).
 final class ManagedProcess: Sendable {
     struct Pending: Sendable {
-        var reply: Reply?
+        var answer: PeerAnswer?
         var progress: TransferProgress?
         /// Bumped on each progress event, so a waiter sees news.
         var events = 0
         var lastActivity = ContinuousClock.now
+    }
+
+    /// Why a request got no answer; `childWentAway` when the child exited (or was gone) before
+    /// answering, so the caller may ask again once it is back.
+    struct Unanswered: Error {
+        let reason: String
+        let childWentAway: Bool
     }
 
     struct Runtime: Sendable {
@@ -72,20 +79,26 @@ final class ManagedProcess: Sendable {
             log.write(name, line)
             return
         }
+        if case .ready(_, let version) = message, version != ControlProtocol.version {
+            // Another build's child: it would misread every request. Its last words say why.
+            log.write(name, "\(spec.executable) speaks control protocol \(version), this supervisor \(ControlProtocol.version): build them together (swift build)")
+            if let pid = runtime.withLock({ $0.pid }) { kill(pid, SIGKILL) }
+            return
+        }
         runtime.withLock(notify: true) { state in
             switch message {
-            case .ready(let port):
+            case .ready(let port, _):
                 state.port = port
                 state.phase = .running
                 state.everReady = true
             case .neighbours(let names):
                 state.neighbours = names
-            case .progress(let id, let bytes, let total):
-                state.pending[id]?.progress = TransferProgress(bytes: bytes, total: total)
+            case .progress(let id, let step):
+                state.pending[id]?.progress = step
                 state.pending[id]?.events += 1
                 state.pending[id]?.lastActivity = .now
-            case .reply(let id, let reply):
-                state.pending[id]?.reply = reply
+            case .answer(let id, let answer):
+                state.pending[id]?.answer = answer
             case .memberJoined(let name):
                 state.members.insert(name)
             case .memberLeft(let name):
@@ -98,15 +111,15 @@ final class ManagedProcess: Sendable {
 
     /// Sends `command` and waits for the answer. `timeout` bounds each wait for news: a
     /// download that keeps making progress is not cut off. `progress` hears every step.
-    func request(_ command: ChildCommand, timeout: Double,
-                 progress: (TransferProgress) -> Void = { _ in }) -> Reply {
+    func request(_ command: PeerCommand, timeout: Double,
+                 progress: (TransferProgress) -> Void = { _ in }) throws(Unanswered) -> PeerAnswer {
         let started = runtime.withLock { state -> (Int, FileHandle)? in
             guard state.phase == .running, let input = state.input else { return nil }
             state.nextRequest += 1
             state.pending[state.nextRequest] = Pending()
             return (state.nextRequest, input)
         }
-        guard let (id, input) = started else { return Reply(ok: false, error: "\(name) is not running") }
+        guard let (id, input) = started else { throw Unanswered(reason: "\(name) is not running", childWentAway: true) }
         defer { runtime.withLock { _ = $0.pending.removeValue(forKey: id) } }
         do {
             try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
@@ -114,7 +127,7 @@ final class ManagedProcess: Sendable {
             // Its stdin is closed: the child has just died. Wait until its exit is handled (that
             // ends every pending request), so the caller sees it restarting and can ask again.
             _ = runtime.wait(until: .after(seconds: timeout)) { $0.pending[id] == nil ? true : nil }
-            return Reply(ok: false, error: "\(name) did not take the request: \(error.localizedDescription)")
+            throw Unanswered(reason: "\(name) did not take the request: \(error.localizedDescription)", childWentAway: true)
         }
         var seen = 0
         while true {
@@ -122,14 +135,14 @@ final class ManagedProcess: Sendable {
             let deadline = Deadline(instant: lastActivity + .milliseconds(Int64(timeout * 1000)))
             let outcome = runtime.wait(until: deadline) { state -> Pending? in
                 guard let pending = state.pending[id] else { return Pending() }   // gone: the child exited
-                return pending.reply != nil || pending.events != seen ? pending : nil
+                return pending.answer != nil || pending.events != seen ? pending : nil
             }
             guard let outcome else {
-                return Reply(ok: false, error: "\(name) did not answer within \(formatSeconds(timeout))")
+                throw Unanswered(reason: "\(name) did not answer within \(formatSeconds(timeout))", childWentAway: false)
             }
-            if let reply = outcome.reply { return reply }
+            if let answer = outcome.answer { return answer }
             if outcome.events == 0 && runtime.withLock({ $0.pending[id] == nil }) {
-                return Reply(ok: false, error: "\(name) exited before it answered")
+                throw Unanswered(reason: "\(name) exited before it answered", childWentAway: true)
             }
             seen = outcome.events
             if let step = outcome.progress { progress(step) }

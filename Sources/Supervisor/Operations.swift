@@ -41,23 +41,27 @@ extension Supervisor {
         let answers = Protected([String: PeerFiles]())
         for peer in chosen {
             Threads.detach(name: "files") {
-                let reply = peer.request(ChildCommand.files, timeout: 10)
-                answers.withLock(notify: true) { $0[peer.name] = PeerFiles(peer: peer.name, files: reply.files ?? [], error: reply.error) }
+                let files: PeerFiles
+                do throws(ManagedProcess.Unanswered) {
+                    let answer = try peer.request(.list, timeout: 10)
+                    if case .files(let list) = answer { files = PeerFiles(peer: peer.name, files: list) }
+                    else { files = PeerFiles(peer: peer.name, files: [], error: answer.error ?? "no list of files") }
+                } catch {
+                    files = PeerFiles(peer: peer.name, files: [], error: error.reason)
+                }
+                answers.withLock(notify: true) { $0[peer.name] = files }
             }
         }
         let collected = answers.wait(until: .after(.seconds(15))) { $0.count == chosen.count ? $0 : nil } ?? answers.snapshot
-        var response = ControlResponse(ok: true)
-        response.files = chosen.map { collected[$0.name] ?? PeerFiles(peer: $0.name, files: [], error: "no answer") }
-        return response
+        return .files(chosen.map { collected[$0.name] ?? PeerFiles(peer: $0.name, files: [], error: "no answer") })
     }
 
-    /// Forwards a console line to a peer; waits for it while it is starting or restarting,
-    /// and asks again once if it died while answering and is coming back.
-    func send(to name: String, line: String, timeout: Double, progress: (TransferProgress) -> Void) -> ControlResponse {
+    /// Forwards a command to a peer; waits for it while it is starting or restarting, and
+    /// asks again once if it died while answering and is coming back.
+    func send(to name: String, _ command: PeerCommand, timeout: Double, progress: (TransferProgress) -> Void) -> ControlResponse {
         guard let peer = peers.first(where: { $0.name.lowercased() == name.lowercased() }) else {
             return unknownName(name, peersOnly: true)
         }
-        var reply = Reply(ok: false)
         for attempt in 0..<2 {
             let phase = peer.runtime.wait(until: .after(seconds: timeout)) { state -> ProcessStatus.State? in
                 state.phase == .starting || state.phase == .restarting ? nil : state.phase
@@ -65,14 +69,14 @@ extension Supervisor {
             guard phase == .running else {
                 return .failure("\(peer.name) is \(phase?.rawValue ?? "still starting after \(formatSeconds(timeout))"); nothing was sent")
             }
-            reply = peer.request(ChildCommand.line(line), timeout: timeout, progress: progress)
-            let exited = !reply.ok && peer.runtime.withLock { $0.pid == nil || $0.phase == .restarting }
-            if !exited || attempt == 1 { break }
-            note("\(peer.name) exited while answering '\(line)'; asking again once it is back")
+            do {
+                return .answer(try peer.request(command, timeout: timeout, progress: progress))
+            } catch {
+                if !error.childWentAway || attempt == 1 { return .failure(error.reason) }
+                note("\(peer.name) exited while answering; asking again once it is back")
+            }
         }
-        var response = ControlResponse(ok: reply.ok, error: reply.error)
-        response.reply = reply
-        return response
+        return .failure("\(peer.name) did not answer")
     }
 
     /// Sends a signal (KILL by default), for trying out failures; the restart policy applies.
@@ -82,7 +86,7 @@ extension Supervisor {
         guard let pid = process.runtime.withLock({ $0.pid }) else { return .failure("\(process.name) is not running") }
         guard kill(pid, number) == 0 else { return .failure("kill \(pid): \(String(cString: strerror(errno)))") }
         note("sent signal \(number) to \(process.name) (pid \(pid)) on request")
-        return ControlResponse(ok: true)
+        return .done
     }
 
     /// Stops the process on purpose and starts it again at once (or starts it, if it had stopped).
@@ -100,7 +104,7 @@ extension Supervisor {
             if let problem = spawn(process, arguments: arguments(for: process)) { return .failure(problem) }
         }
         let ready = process.runtime.wait(until: .after(.seconds(30))) { $0.phase == .running ? true : $0.phase == .failed ? false : nil }
-        return ready == true ? ControlResponse(ok: true) : .failure("\(process.name) did not come back: \(process.runtime.withLock { $0.lastExit ?? "" })")
+        return ready == true ? .done : .failure("\(process.name) did not come back: \(process.runtime.withLock { $0.lastExit ?? "" })")
     }
 
     // MARK: Stopping
@@ -131,7 +135,7 @@ extension Supervisor {
             // Stop, as typed at its console; then its stdin closes, which a supervised child
             // takes as the end in any case.
             if process.spec.role == .peer {
-                try? input?.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: 0, command: .line("Stop"))) + "\n").utf8))
+                try? input?.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: 0, command: .stop)) + "\n").utf8))
             }
             try? input?.close()
         }

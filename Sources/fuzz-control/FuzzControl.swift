@@ -17,21 +17,26 @@ import FuzzSupport
         // A child's stdin (p2p-peer --supervised).
         _ = roundTrip(ChildRequest.self, line)
         // A child's stdout, as the supervisor reads it (ManagedProcess.received).
-        if case .progress(_, let bytes, let total)? = roundTrip(ChildMessage.self, line) {
-            checkProgress(TransferProgress(bytes: bytes, total: total))
+        switch roundTrip(ChildMessage.self, line) {
+        case .progress(_, let step)?: checkProgress(step)
+        case .answer(_, let answer)?: render(answer)
+        default: break
         }
         // The control socket: the supervisor reads requests (ControlServer), p2pctl responses.
-        if let request = roundTrip(ControlRequest.self, line), let timeout = request.timeout {
-            guard ControlRequest.timeouts.contains(timeout) else { fatalError("timeout \(timeout) accepted") }
+        _ = JSONLines.version(of: line)
+        switch roundTrip(ControlRequest.self, line) {
+        case .send(_, _, let timeout)?, .down(let timeout)?: checkSeconds(timeout)
+        default: break
         }
-        if let response = roundTrip(ControlResponse.self, line) {
-            if let progress = response.progress { checkProgress(progress) }
-            if let topology = response.topology {
-                // What `p2pctl topo` prints.
-                _ = topology.text
-                _ = topology.dot
-            }
+        switch roundTrip(ControlResponse.self, line) {
+        case .progress(let step)?: checkProgress(step)
+        case .answer(let answer)?: render(answer)
+        case .topology(let document)?: render(.topology(document))
+        default: break
         }
+        // What a person types, as the console and `p2pctl send` parse it.
+        let command = PeerCommand(words: line)
+        _ = roundTrip(ChildRequest.self, JSONLines.encode(ChildRequest(id: 1, command: command)))
         return 0
     }
 
@@ -50,5 +55,17 @@ import FuzzSupport
     /// A progress bar can show it: never more bytes than the total.
     static func checkProgress(_ progress: TransferProgress) {
         guard progress.bytes <= progress.total else { fatalError("progress \(progress.bytes) of \(progress.total) accepted") }
+    }
+
+    /// The supervisor turns seconds into a deadline: only what its clock can hold.
+    static func checkSeconds(_ seconds: Seconds) {
+        guard Seconds.range.contains(seconds.value) else { fatalError("\(seconds.value) seconds accepted") }
+    }
+
+    /// What p2pctl and the peer's console print from an answer (the topology reads both ends
+    /// of every link).
+    static func render(_ answer: PeerAnswer) {
+        _ = answer.text
+        if case .topology(let document) = answer { _ = document.dot }
     }
 }

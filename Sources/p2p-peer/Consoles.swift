@@ -15,13 +15,13 @@ func serveConsole(_ peer: PeerNode) {
             Log.answer("that line is too long (over \(input.maxLength) bytes); nothing was done")
             continue
         }
-        let command = ConsoleCommand(line: line)
+        let command = PeerCommand(words: line)
         if command == .stop {
             peer.stop()
             exit(ExitCode.success)
         }
-        let reply = peer.reply(to: command)
-        if let text = reply.text ?? reply.error, !text.isEmpty { Log.answer(text) }
+        let text = peer.perform(command).text
+        if !text.isEmpty { Log.answer(text) }
     }
 }
 
@@ -34,7 +34,7 @@ func serveSupervisor(_ peer: PeerNode) {
     peer.observeNeighbours { emit(.neighbours($0)) }
     emit(.ready(port: peer.port))
     let running = Slots(64)
-    let busy = Reply(ok: false, error: "busy: \(running.capacity) requests are running; try again")
+    let busy = PeerAnswer.refused("busy: \(running.capacity) requests are running; try again")
     var input = LineReader()
     while let next = input.next() {
         guard case .text(let line) = next, let request = try? JSONLines.decode(ChildRequest.self, from: line) else {
@@ -43,35 +43,29 @@ func serveSupervisor(_ peer: PeerNode) {
             continue
         }
         guard running.take() else {
-            emit(.reply(id: request.id, busy))
+            emit(.answer(id: request.id, busy))
             continue
         }
         let started = Threads.detach(name: "request") {
             defer { running.give() }
-            switch request.command {
-            case .files:
-                emit(.reply(id: request.id, peer.sharedFiles()))
-            case .line(let text):
-                let command = ConsoleCommand(line: text)
-                var lastReported: UInt64 = 0
-                let reply = peer.reply(to: command) { bytes, total in
-                    // At most ~100 progress events per download, and only for large ones. A
-                    // transfer from the next holder starts again below what was reported.
-                    if total >= 4 << 20 && (bytes < lastReported || bytes - lastReported >= total / 100 || bytes == total) {
-                        lastReported = bytes
-                        emit(.progress(id: request.id, bytes: bytes, total: total))
-                    }
+            var lastReported: UInt64 = 0
+            let answer = peer.perform(request.command) { bytes, total in
+                // At most ~100 progress events per download, and only for large ones. A
+                // transfer from the next holder starts again below what was reported.
+                if total >= 4 << 20 && (bytes < lastReported || bytes - lastReported >= total / 100 || bytes == total) {
+                    lastReported = bytes
+                    emit(.progress(id: request.id, TransferProgress(bytes: bytes, total: total)))
                 }
-                emit(.reply(id: request.id, reply))
-                if command == .stop {
-                    peer.stop()
-                    exit(ExitCode.success)
-                }
+            }
+            emit(.answer(id: request.id, answer))
+            if request.command == .stop {
+                peer.stop()
+                exit(ExitCode.success)
             }
         }
         if !started {
             running.give()
-            emit(.reply(id: request.id, busy))
+            emit(.answer(id: request.id, busy))
         }
     }
     peer.stop(reason: "supervisor went away")

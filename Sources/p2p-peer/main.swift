@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Admission
+import Control
 import NodeRuntime
 import Peer
 import Sockets
@@ -24,7 +25,7 @@ let spec = CommandSpec(
         .init("secret-file", value: "FILE", help: "the network's shared secret (mode 600; else $P2P_SECRET; never on a command line)"),
         .init("supervised", help: "run under p2pctl: exit when stdin closes"),
     ],
-    epilogue: ConsoleCommand.helpText)
+    epilogue: PeerCommand.helpText)
 
 let arguments = spec.parseOrExit()
 let supervised = arguments.has("supervised")
@@ -40,17 +41,8 @@ func ask(_ prompt: String) -> String {
     while true {
         Log.answer(prompt)
         guard let line = readLine() else { exit(ExitCode.usage) }
-        let answer = line.trimmingCharacters
+        let answer = line.trimmingSpaces
         if !answer.isEmpty { return answer }
-    }
-}
-
-extension String {
-    var trimmingCharacters: String {
-        var text = Substring(self)
-        while let first = text.first, first.isWhitespace { text.removeFirst() }
-        while let last = text.last, last.isWhitespace { text.removeLast() }
-        return String(text)
     }
 }
 

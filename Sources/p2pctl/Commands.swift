@@ -13,9 +13,15 @@ func down(_ context: Context, grace: Double) -> Never {
         Log.answer("nothing is running (state dir \(context.state.path))")
         exit(ExitCode.success)
     }
-    let before = context.ask(ControlRequest(.status))?.status ?? []
-    if let response = context.ask(ControlRequest(.down, timeout: grace)), let killed = response.killed, !killed.isEmpty {
+    var before: [ProcessStatus] = []
+    if case .status(let rows)? = context.ask(.status) { before = rows }
+    switch context.ask(.down(grace: Seconds(grace))) {
+    case .down(let killed, _)? where !killed.isEmpty:
         Log.answer("had to kill after the \(formatSeconds(grace)) grace period: \(killed.joined(separator: ", "))")
+    case .failure(let failure)?:
+        Log.error(Context.program, failure.message)
+    default:
+        break
     }
     // The supervisor exits once everything has stopped; wait for that (an event, via pidfd).
     if p2p_wait_for_exit(pid, Int32((grace + 20) * 1000)) != 1 {
@@ -32,8 +38,8 @@ func down(_ context: Context, grace: Double) -> Never {
 }
 
 func status(_ context: Context, json: Bool) -> Never {
-    let response = context.askRunning(ControlRequest(.status))
-    guard response.ok, let rows = response.status else { context.fail(response) }
+    let response = context.askRunning(.status)
+    guard case .status(let rows) = response else { context.fail(response) }
     if json { printJSON(rows); exit(ExitCode.success) }
     let header = ["NAME", "ROLE", "PID", "PORT", "STATE", "UPTIME", "RESTARTS", "NEIGHBOURS", "FILES"]
     let table = rows.map { row -> [String] in
@@ -53,18 +59,65 @@ func status(_ context: Context, json: Bool) -> Never {
 
 func send(_ context: Context, peer: String, words: [String], json: Bool, timeout: Double) -> Never {
     let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
-    let response = context.askRunning(ControlRequest(.send, name: peer, line: words.joined(separator: " "), timeout: timeout)) { update in
-        if let step = update.progress { bar.show(step) }
+    // Parsed here, once, by the parser the peer's own console uses; the peer gets the command.
+    let command = PeerCommand(words: words.joined(separator: " "))
+    let response = context.askRunning(.send(peer: peer, command: command, timeout: Seconds(timeout))) { update in
+        if case .progress(let step) = update { bar.show(step) }
     }
     bar.finish()
-    if json {
-        printJSON(response.reply ?? Reply(ok: response.ok, error: response.error))
-    } else if let reply = response.reply {
-        if let text = reply.text, !text.isEmpty { Log.answer(text) } else if let error = reply.error { Log.error(Context.program, error) }
-    } else if let error = response.error {
-        Log.error(Context.program, error)
+    guard case .answer(let answer) = response else {
+        guard case .failure(let failure) = response else { context.fail(response) }
+        if json { printJSON(SendDocument(failure: failure.message)) }
+        else { Log.error(Context.program, failure.message) }
+        exit(failure.exitCode)
     }
-    exit(response.ok ? ExitCode.success : response.exitCode ?? ExitCode.failure)
+    if json {
+        printJSON(SendDocument(answer))
+    } else if answer.ok {
+        if !answer.text.isEmpty { Log.answer(answer.text) }
+    } else {
+        Log.error(Context.program, answer.text)
+    }
+    exit(answer.ok ? ExitCode.success : ExitCode.failure)
+}
+
+/// What `send --json` prints (see README): a download's fields; `ok` with the topology's
+/// fields for TOPO, with `files` for ls, with `text` for help; `ok` and `error` otherwise.
+struct SendDocument: Encodable {
+    var ok: Bool
+    var error: String?
+    var download: DownloadReport?
+    var topology: TopologyDocument?
+    var files: [SharedFile]?
+    var text: String?
+
+    init(_ answer: PeerAnswer) {
+        ok = answer.ok
+        error = answer.error
+        switch answer {
+        case .download(let report): download = report
+        case .topology(let document): topology = document
+        case .files(let list): files = list
+        case .help: text = answer.text
+        case .stopping, .nothing, .refused: break
+        }
+    }
+
+    init(failure: String) {
+        ok = false
+        error = failure
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        if let download { return try download.encode(to: encoder) }
+        if let topology { try topology.encode(to: encoder) }
+        enum Keys: String, CodingKey { case ok, error, files, text }
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(ok, forKey: .ok)
+        try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(files, forKey: .files)
+        try container.encodeIfPresent(text, forKey: .text)
+    }
 }
 
 func topo(_ context: Context, format: String) -> Never {
@@ -72,8 +125,8 @@ func topo(_ context: Context, format: String) -> Never {
         Log.error(Context.program, "--format must be text, json, dot or svg, not '\(format)'")
         exit(ExitCode.usage)
     }
-    let response = context.askRunning(ControlRequest(.topology))
-    guard response.ok, let topology = response.topology else { context.fail(response) }
+    let response = context.askRunning(.topology)
+    guard case .topology(let topology) = response else { context.fail(response) }
     switch format {
     case "json": printJSON(topology)
     case "dot": Log.answer(topology.dot)
@@ -113,8 +166,8 @@ func renderSVG(_ dot: String) -> String {
 }
 
 func files(_ context: Context, peers: [String], json: Bool) -> Never {
-    let response = context.askRunning(ControlRequest(.files, names: peers))
-    guard response.ok, let lists = response.files else { context.fail(response) }
+    let response = context.askRunning(.files(peers: peers))
+    guard case .files(let lists) = response else { context.fail(response) }
     if json { printJSON(lists); exit(ExitCode.success) }
     var rows: [[String]] = []
     for list in lists {
@@ -127,8 +180,8 @@ func files(_ context: Context, peers: [String], json: Bool) -> Never {
 }
 
 func restart(_ context: Context, name: String) -> Never {
-    let response = context.askRunning(ControlRequest(.restart, name: name))
-    guard response.ok else { context.fail(response) }
+    let response = context.askRunning(.restart(name: name))
+    guard response == .done else { context.fail(response) }
     Log.answer("restarted \(name)")
     exit(ExitCode.success)
 }
@@ -138,8 +191,8 @@ func killProcess(_ context: Context, name: String, signal: String?) -> Never {
         Log.error(Context.program, "unknown signal '\(signal ?? "")'; use a name like KILL, TERM, INT, HUP, STOP, CONT or a number")
         exit(ExitCode.usage)
     }
-    let response = context.askRunning(ControlRequest(.kill, name: name, signal: number))
-    guard response.ok else { context.fail(response) }
+    let response = context.askRunning(.kill(name: name, signal: number))
+    guard response == .done else { context.fail(response) }
     Log.answer("sent \(signal?.uppercased() ?? "KILL") to \(name)")
     exit(ExitCode.success)
 }

@@ -64,9 +64,16 @@ struct Context {
         guard (try? socket.write(Array((JSONLines.encode(request) + "\n").utf8), until: .after(.seconds(5)))) != nil else { return nil }
         var reader = SocketReader(socket)
         while true {
-            guard let line = try? reader.readLine(maxLength: 64 << 20, until: .never),
-                  let response = try? JSONLines.decode(ControlResponse.self, from: String(decoding: line, as: UTF8.self)) else {
+            guard let bytes = try? reader.readLine(maxLength: 64 << 20, until: .never) else {
                 return .failure("the supervisor went away before it answered")
+            }
+            let line = String(decoding: bytes, as: UTF8.self)
+            if let version = JSONLines.version(of: line), version != ControlProtocol.version {
+                let stop = state.runningSupervisor().map { ", or stop it with: kill \($0)" } ?? ""
+                return .failure("the supervisor of \(state.path) speaks control protocol \(version), this p2pctl \(ControlProtocol.version): use the p2pctl it was started with\(stop)")
+            }
+            guard let response = try? JSONLines.decode(ControlResponse.self, from: line) else {
+                return .failure("the supervisor answered something this p2pctl cannot read: \(line.prefix(200))")
             }
             if response.isStreamed { stream(response) } else { return response }
         }
@@ -80,10 +87,15 @@ struct Context {
         exit(ExitCode.failure)
     }
 
-    /// Prints an error answer and exits with its code.
+    /// Prints an answer that is not the one expected (a failure, most often) and exits with
+    /// its code.
     func fail(_ response: ControlResponse) -> Never {
-        Log.error(Context.program, response.error ?? "failed")
-        exit(response.exitCode ?? ExitCode.failure)
+        guard case .failure(let failure) = response else {
+            Log.error(Context.program, "the supervisor gave an answer of another kind than asked for")
+            exit(ExitCode.failure)
+        }
+        Log.error(Context.program, failure.message)
+        exit(failure.exitCode)
     }
 
     func paint(_ text: String, _ code: String) -> String { colour ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }

@@ -41,14 +41,17 @@ func logs(_ context: Context, names: [String], follow: Bool, count: Int?) -> Nev
     // Following: subscribe first, then print the files, then the stream, so no line falls in
     // between; a line both in the files and in the stream is printed once.
     var printed = Set<String>()
-    let response = context.ask(ControlRequest(.follow, names: chosen.isEmpty ? nil : chosen)) { update in
-        if update.following == true {
+    let response = context.ask(.follow(names: chosen)) { update in
+        switch update {
+        case .following:
             for line in history() {
                 printer.print(line)
                 printed.insert(line.name + "\u{0}" + line.line)
             }
-        } else if let line = update.log, printed.remove(line.name + "\u{0}" + line.line) == nil {
+        case .log(let line) where printed.remove(line.name + "\u{0}" + line.line) == nil:
             printer.print(line)
+        default:
+            break
         }
     }
     if response == nil {

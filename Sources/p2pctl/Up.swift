@@ -13,12 +13,17 @@ func up(_ context: Context, detach: Bool, timeout: Double) -> Never {
     let config = context.loadConfig()
     _ = context.secret(file: config.registry.secretFile)   // a bad $P2P_SECRET stops here, before anything starts
     if let running = context.state.runningSupervisor() {
-        let hello = context.ask(ControlRequest(.hello))
-        if let hello, hello.configDigest == digest(of: config) {
-            Log.answer("already up (supervisor pid \(running), config \(hello.config ?? context.configPath))")
+        let answer = context.ask(.hello)
+        guard case .hello(let hello)? = answer else {
+            if case .failure(let failure)? = answer { context.fail(.failure(failure)) }
+            Log.error(Context.program, "a supervisor (pid \(running)) holds state dir \(context.state.path) but does not answer; run p2pctl down first, or use another --state-dir")
+            exit(ExitCode.failure)
+        }
+        if hello.configDigest == digest(of: config) {
+            Log.answer("already up (supervisor pid \(running), config \(hello.config))")
             exit(ExitCode.success)
         }
-        Log.error(Context.program, "another network (config \(hello?.config ?? "unknown")) is up with state dir \(context.state.path); run p2pctl down first, or use another --state-dir")
+        Log.error(Context.program, "another network (config \(hello.config)) is up with state dir \(context.state.path); run p2pctl down first, or use another --state-dir")
         exit(ExitCode.failure)
     }
     context.state.removeStaleFiles()

@@ -96,7 +96,7 @@ let arguments = spec.parseOrExit(Array(rest.dropFirst()))
 let context = Context(configOption: configOption, stateOption: stateOption)
 func seconds(_ name: String, _ fallback: Double) -> Double {
     // The bound the supervisor holds requests to, for every timeout alike.
-    do { return try arguments.seconds(name, default: fallback, in: ControlRequest.timeouts) } catch { spec.usageExit(error.message) }
+    do { return try arguments.seconds(name, default: fallback, in: Seconds.range) } catch { spec.usageExit(error.message) }
 }
 func noPositionals() {
     if let extra = arguments.positionals.first { spec.usageExit("unexpected argument '\(extra)'; see '\(spec.name) --help'") }

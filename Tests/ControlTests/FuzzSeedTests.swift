@@ -10,7 +10,7 @@ import Control
 
     @Test func everySeedDecodesAsItsKind() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.folder).sorted()
-        #expect(names.count >= 20)
+        #expect(names.count >= 30)
         for name in names {
             let line = try String(contentsOfFile: "\(Self.folder)/\(name)", encoding: .utf8)
             do {

@@ -86,6 +86,9 @@ import Testing
             Array("hello there\n".utf8), Array("{\"command\": \"explode\"}\n".utf8), Array("[1,2,3]\n".utf8),
             Array("{\"command\":\"send\",\"name\":\"s1\",\"line\":\"f1\",\"timeout\":1e300}\n".utf8),
             Array("{\"command\":\"down\",\"timeout\":1e300}\n".utf8),
+            Array("{\"send\":{\"peer\":\"s1\",\"command\":{\"download\":{\"name\":\"f1\"}},\"timeout\":1e300},\"version\":2}\n".utf8),
+            Array("{\"down\":{\"grace\":1e300},\"version\":2}\n".utf8),
+            Array("{\"status\":true,\"down\":{\"grace\":1},\"version\":2}\n".utf8),
             (0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 97) }, [UInt8](repeating: 0x7b, count: 1 << 20),
             [UInt8](repeating: 0x41, count: 1 << 20) + [10],
         ]

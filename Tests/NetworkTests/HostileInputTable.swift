@@ -101,11 +101,14 @@ extension HostileInput {
         // The supervisor's control socket.
         HostileInput(.controlSocket, "not JSON", http("not json at all\n"), .answer("malformed request")),
         HostileInput(.controlSocket, "an empty object", http("{}\n"), .answer("malformed request")),
-        HostileInput(.controlSocket, "an unknown command", http("{\"command\": \"nuke\"}\n"), .answer("malformed request")),
+        HostileInput(.controlSocket, "an unknown command", http("{\"nuke\": true, \"version\": 2}\n"), .answer("malformed request")),
+        HostileInput(.controlSocket, "two commands in one request", http("{\"status\": true, \"down\": {\"grace\": 1}, \"version\": 2}\n"), .answer("malformed request")),
+        HostileInput(.controlSocket, "a request of wave 1's protocol", http("{\"command\": \"status\"}\n"), .answer("speaks control protocol 1")),
+        HostileInput(.controlSocket, "a request of a later protocol", http("{\"status\": true, \"version\": 99}\n"), .answer("speaks control protocol 99")),
         HostileInput(.controlSocket, "a line of 1 MB", http(String(repeating: "{", count: 1 << 20) + "\n"), .answer("malformed request")),
         HostileInput(.controlSocket, "binary garbage with NULs", .bytes([0, 0, 0xff] + garbage + [10]), .answer("malformed request")),
-        HostileInput(.controlSocket, "send to a peer that does not exist", http("{\"command\": \"send\", \"name\": \"zz\", \"line\": \"f1\"}\n"), .answer("no peer")),
-        HostileInput(.controlSocket, "a signal that does not exist", http("{\"command\": \"kill\", \"name\": \"s3\", \"signal\": 99999}\n"), .answer("there is no signal 99999")),
+        HostileInput(.controlSocket, "send to a peer that does not exist", http("{\"send\": {\"peer\": \"zz\", \"command\": {\"download\": {\"name\": \"f1\"}}, \"timeout\": 30}, \"version\": 2}\n"), .answer("no peer")),
+        HostileInput(.controlSocket, "a signal that does not exist", http("{\"kill\": {\"name\": \"s3\", \"signal\": 99999}, \"version\": 2}\n"), .answer("there is no signal 99999")),
 
         // A peer's console, run by hand.
         HostileInput(.peerStdin, "get a path out of the folder", .line("get ../../etc/passwd"), .answer("is not a file name")),

@@ -83,7 +83,7 @@ import Wire
         #expect(topology.nodes.map(\.name) == ["s1", "s2", "s3", "s4", "s5"])
         #expect(topology.document.edges == [["s1", "s2"], ["s2", "s3"], ["s3", "s4"], ["s4", "s5"]])
         #expect(topology.document.halfLinks.isEmpty)
-        #expect(topology.text.contains("5 peers, 4 links"))
+        #expect(topology.document.text.contains("5 peers, 4 links"))
     }
 
     @Test func peersThatLoseTheirNeighbourRelinkThroughTheRegistry() throws {
