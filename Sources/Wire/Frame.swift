@@ -24,6 +24,14 @@ public enum Frame: Equatable, Sendable {
     /// `hops`: how far the holder is from the asker (the query's hops on arrival + 1), so the
     /// asker can report it; the hit travels back unchanged.
     case queryHit(id: QueryID, holder: PeerAddress, hops: UInt8, files: [FileHit])
+    /// A random walker (`network.search` walk): forwarded to one random neighbour at each
+    /// visit, `hops` taken so far and `steps` left. A holder answers the requester directly
+    /// with a `queryHit`; every few steps the walker checks back with the requester.
+    case walk(id: QueryID, requester: PeerAddress, steps: UInt8, hops: UInt8, name: String)
+    /// A walker checking back with its requester, on a connection of its own: go on?
+    case walkCheck(id: QueryID, hops: UInt8)
+    /// The requester's answer to `walkCheck`: false once it has its answer (or forgot the search).
+    case walkGo(Bool)
     /// The topology crawl: "who are you linked to?"
     case topologyRequest
     case topologyReply(me: PeerAddress, neighbours: [PeerAddress])
@@ -67,7 +75,7 @@ extension FrameError: CustomStringConvertible {
 /// handshake (either connection) in 0x2_.
 enum FrameType: UInt8 {
     case join = 0x01, welcome, refused, portBusy, heartbeat, needPeers, referral
-    case hello = 0x10, ping, pong, query, queryHit, topologyRequest, topologyReply, bye
+    case hello = 0x10, ping, pong, query, queryHit, topologyRequest, topologyReply, bye, walk, walkCheck, walkGo
     case challenge = 0x20, proof
 }
 
@@ -96,6 +104,9 @@ extension Frame {
         case .topologyRequest: .topologyRequest
         case .topologyReply: .topologyReply
         case .bye: .bye
+        case .walk: .walk
+        case .walkCheck: .walkCheck
+        case .walkGo: .walkGo
         case .challenge: .challenge
         case .proof: .proof
         }

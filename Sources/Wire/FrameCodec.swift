@@ -1,6 +1,6 @@
 // Byte layout of every frame. Header: type u8, payload length u32 big-endian. In payloads:
 // strings are u16 length + UTF-8; lists u16 count + items; ports u16; sizes and ping/pong
-// values u64; ttl, hops and counts u8; a QueryID its 16 raw bytes, a SHA-256 its 32 raw bytes;
+// values u64; ttl, hops, steps and counts u8, a yes/no u8 0 or 1; a QueryID its 16 raw bytes, a SHA-256 its 32 raw bytes;
 // a PeerAddress is name, host, port. All integers big-endian.
 
 extension Frame {
@@ -83,6 +83,17 @@ extension Frame {
                 w.u64(file.size)
                 w.raw(file.sha256, size: FileHit.digestSize, what: "SHA-256")
             }
+        case let .walk(id, requester, steps, hops, name):
+            w.raw(id.bytes, size: QueryID.size, what: "query id")
+            w.address(requester)
+            w.u8(steps)
+            w.u8(hops)
+            w.string(name, cap: WireLimits.maxString, what: "file name")
+        case let .walkCheck(id, hops):
+            w.raw(id.bytes, size: QueryID.size, what: "query id")
+            w.u8(hops)
+        case let .walkGo(go):
+            w.u8(go ? 1 : 0)
         case .topologyRequest:
             break
         case let .topologyReply(me, neighbours):
@@ -172,6 +183,17 @@ extension Frame {
                         sha256: Array(try r.take(FileHit.digestSize, what: "SHA-256")))
             }
             return .queryHit(id: id, holder: holder, hops: hops, files: files)
+        case .walk:
+            return .walk(id: try r.queryID(), requester: try r.address(), steps: try r.u8("steps"), hops: try r.u8("hops"),
+                         name: try r.string(cap: WireLimits.maxString, what: "file name"))
+        case .walkCheck:
+            return .walkCheck(id: try r.queryID(), hops: try r.u8("hops"))
+        case .walkGo:
+            switch try r.u8("go") {
+            case 0: return .walkGo(false)
+            case 1: return .walkGo(true)
+            case let other: throw .malformed("walkGo must be 0 or 1, not \(other)")
+            }
         case .topologyRequest:
             return .topologyRequest
         case .topologyReply:

@@ -90,7 +90,7 @@ import Testing
         #expect(throws: FrameError.tooLarge(big.count)) { try Frame.decodePayload(type: 0x11, payload: big) }
     }
 
-    @Test(arguments: [0x00, 0x08, 0x0f, 0x18, 0x7f, 0xff] as [UInt8])
+    @Test(arguments: [0x00, 0x08, 0x0f, 0x1b, 0x7f, 0xff] as [UInt8])
     func unknownType(_ type: UInt8) {
         #expect(throws: FrameError.unknownType(type)) { try Frame.decode([type, 0, 0, 0, 0]) }
         // Known as soon as the header is in: no waiting for a payload that may never come.
