@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
         .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets"], swiftSettings: swift6),
         .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
-        .target(name: "NetworkConfig", dependencies: ["Admission", "Wire"], swiftSettings: swift6),
+        .target(name: "NetworkConfig", dependencies: ["Admission", "Control", "Wire"], swiftSettings: swift6),
 
         // Thin executables.
         .executableTarget(name: "p2pctl", dependencies: ["Admission", "Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],

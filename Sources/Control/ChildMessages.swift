@@ -25,6 +25,8 @@ public enum ChildMessage: Sendable, Equatable {
     case progress(id: Int, TransferProgress)
     /// The answer to request `id`.
     case answer(id: Int, PeerAnswer)
+    /// The peer's counters changed (sent at most about once a second).
+    case counters(PeerCounters)
     /// The registry admitted a peer, or forgot one: its view of the network, change by change.
     case memberJoined(String)
     case memberLeft(String)
@@ -36,7 +38,7 @@ extension ChildMessage: Codable {
     private struct Ready: Codable { var port: UInt16; var version: Int? }
     private struct Progress: Codable { var id: Int; var progress: TransferProgress }
     private struct Answer: Codable { var id: Int; var answer: PeerAnswer }
-    private static let cases = ["ready", "neighbours", "progress", "answer", "joined", "left"]
+    private static let cases = ["ready", "neighbours", "progress", "answer", "counters", "joined", "left"]
 
     public init(from decoder: any Decoder) throws {
         let (name, container) = try decoder.enumCase(of: ChildMessage.self, known: Self.cases)
@@ -52,6 +54,7 @@ extension ChildMessage: Codable {
         case "answer":
             let answer = try container.payload(Answer.self, name)
             self = .answer(id: answer.id, answer.answer)
+        case "counters": self = .counters(try container.payload(PeerCounters.self, name))
         case "joined": self = .memberJoined(try container.payload(String.self, name))
         default: self = .memberLeft(try container.payload(String.self, name))
         }
@@ -63,6 +66,7 @@ extension ChildMessage: Codable {
         case .neighbours(let names): try encoder.encodeCase("neighbours", names)
         case .progress(let id, let progress): try encoder.encodeCase("progress", Progress(id: id, progress: progress))
         case .answer(let id, let answer): try encoder.encodeCase("answer", Answer(id: id, answer: answer))
+        case .counters(let counters): try encoder.encodeCase("counters", counters)
         case .memberJoined(let name): try encoder.encodeCase("joined", name)
         case .memberLeft(let name): try encoder.encodeCase("left", name)
         }

@@ -131,9 +131,12 @@ public struct ProcessStatus: Sendable, Equatable, Codable {
     public var lastExit: String?
     /// The registry's view: the peers it has admitted and not yet forgotten (the registry only).
     public var members: [String]?
+    /// A peer's counters as it last reported them (peers only).
+    public var counters: PeerCounters?
 
     public init(name: String, role: Role, pid: Int32?, port: UInt16?, state: State, uptime: Double?,
-                restarts: Int, neighbours: [String], files: Int?, lastExit: String?, members: [String]? = nil) {
+                restarts: Int, neighbours: [String], files: Int?, lastExit: String?, members: [String]? = nil,
+                counters: PeerCounters? = nil) {
         self.name = name
         self.role = role
         self.pid = pid
@@ -145,6 +148,7 @@ public struct ProcessStatus: Sendable, Equatable, Codable {
         self.files = files
         self.lastExit = lastExit
         self.members = members
+        self.counters = counters
     }
 }
 

@@ -47,7 +47,22 @@ public enum PeerCommand: Sendable, Equatable {
 /// issues add (search strategy, sources) are fields here, not words to parse.
 public struct DownloadRequest: Sendable, Equatable, Codable {
     public var name: String
-    public init(name: String) { self.name = name }
+    /// How to look for it; nil: the peer's own default (`--search`, `network.search`).
+    public var search: SearchStrategy?
+    public init(name: String, search: SearchStrategy? = nil) { self.name = name; self.search = search }
+}
+
+/// How a peer looks for a file (README, "Search").
+public enum SearchStrategy: String, Sendable, Equatable, Codable, CaseIterable {
+    /// Every neighbour, and theirs, up to the TTL; each peer forwards a query id once.
+    case flood
+    /// Floods of TTL 1, 2, 3, ... until a hit or the TTL: each wider ring a new query id.
+    case ring
+    /// Random walkers that check back with the requester, then a flood if they found nothing.
+    case walk
+
+    /// What `network.search` and `--search` default to: it meets the scale targets (README).
+    public static let standard = SearchStrategy.walk
 }
 
 extension PeerCommand: Codable {

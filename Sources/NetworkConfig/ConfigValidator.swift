@@ -1,3 +1,4 @@
+import Control
 import Admission
 import Foundation
 
@@ -15,7 +16,7 @@ struct ConfigValidator {
 
     static let rootKeys = ["registry", "network", "peers"]
     static let registryKeys = ["host", "port", "maxPeers", "flag", "referral", "peerPorts", "secretFile"]
-    static let networkKeys = ["ttl", "neighbours", "queryTimeout"]
+    static let networkKeys = ["ttl", "neighbours", "queryTimeout", "search"]
     static let peerKeys = ["name", "dir", "restart", "shareDownloads"]
     /// Where each known key lives, to point at the right section when one is misplaced.
     static let sections: [(name: String, keys: [String])] = [
@@ -85,6 +86,9 @@ struct ConfigValidator {
         }
         if let timeout = read(members, "queryTimeout", in: path, Parse.seconds(upTo: Self.maxQueryTimeout)) {
             network.queryTimeout = timeout
+        }
+        if let search = read(members, "search", in: path, Parse.choice(SearchStrategy.allCases.map(\.rawValue))) {
+            network.search = SearchStrategy(rawValue: search) ?? .standard
         }
         return network
     }

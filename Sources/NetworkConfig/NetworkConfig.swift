@@ -1,3 +1,5 @@
+import Control
+
 // The network a supervisor runs: the registry's settings, the overlay's, and one entry per peer.
 //
 // Values here are already validated and resolved (absolute folders, defaults filled in), so the
@@ -45,11 +47,14 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
         public var neighbours: Int
         /// Seconds a search waits for answers before saying "not found".
         public var queryTimeout: Double
+        /// How peers look for files unless a `send --search` says otherwise.
+        public var search: SearchStrategy
 
-        public init(ttl: Int = 7, neighbours: Int = 2, queryTimeout: Double = 5) {
+        public init(ttl: Int = 7, neighbours: Int = 2, queryTimeout: Double = 5, search: SearchStrategy = .standard) {
             self.ttl = ttl
             self.neighbours = neighbours
             self.queryTimeout = queryTimeout
+            self.search = search
         }
     }
 

@@ -10,7 +10,7 @@ extension PeerNode {
         case .stop: .stopping
         case .topology: .topology(crawl().document)
         case .list: .files(sharedFiles())
-        case .download(let request): .download(download(request.name, progress: progress))
+        case .download(let request): .download(download(request.name, by: request.search, progress: progress))
         }
     }
 

@@ -44,6 +44,7 @@ extension PeerNode {
 
     /// Answers one request. Returns false when the connection must close.
     private func respond(to request: HTTPRequest, on socket: Socket) -> Bool {
+        counterBook.count { $0.httpRequests += 1 }
         let isHead = request.method == "HEAD"
         // We serve files, we take none: a request body would be read as the next request.
         if (request.contentLength ?? 0) > 0 || request.header("Transfer-Encoding") != nil {
@@ -90,6 +91,7 @@ extension PeerNode {
             headers.append(("Content-Range", ByteRange.contentRange(offset: start, length: count, size: entry.size)))
         }
         guard uploads.take() else {
+            counterBook.count { $0.httpRefused += 1 }
             return respond(socket, .serviceUnavailable, extra: [("Retry-After", "1")], body: "busy, try again\n")
         }
         defer { uploads.give() }
@@ -103,6 +105,7 @@ extension PeerNode {
             try socket.write(HTTPResponseHead(status: status, headers: headers).encoded(), until: .after(configuration.stallTimeout))
             if !isHead && length > 0 {
                 try socket.sendFile(from: file, offset: Int64(offset), count: Int64(length), stall: configuration.stallTimeout)
+                counterBook.count { $0.bytesServed += length }
             }
             if !isHead { served.add(1, ordering: .relaxed) }
         } catch {

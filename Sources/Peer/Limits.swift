@@ -14,6 +14,10 @@ public struct PeerLimits: Sendable {
     /// it may send at once; the rest are dropped and counted (throttled, never amplified).
     public var queriesPerSecond = 200.0
     public var queryBurst = 400.0
+    /// The same for random walkers, which are forwarded to one neighbour, never amplified:
+    /// only a bound on the work one neighbour can bring.
+    public var walkersPerSecond = 2_000.0
+    public var walkerBurst = 4_000.0
 
     public init() {}
 }

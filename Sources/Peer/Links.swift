@@ -11,12 +11,15 @@ public final class Link: Sendable {
     let initiator: String
     /// The queries this neighbour may still make us handle (see `PeerLimits.queriesPerSecond`).
     let queryBudget: Protected<TokenBucket>
+    /// The walker steps it may make us take (see `PeerLimits.walkersPerSecond`).
+    let walkBudget: Protected<TokenBucket>
 
     init(address: PeerAddress, connection: FrameConnection, initiator: String, limits: PeerLimits) {
         self.address = address
         self.connection = connection
         self.initiator = initiator
         queryBudget = Protected(TokenBucket(rate: limits.queriesPerSecond, burst: limits.queryBurst))
+        walkBudget = Protected(TokenBucket(rate: limits.walkersPerSecond, burst: limits.walkerBurst))
     }
 
     public var name: String { address.name }

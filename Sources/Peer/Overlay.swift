@@ -59,6 +59,15 @@ extension PeerNode {
         switch first {
         case .topologyRequest:
             connection.sendQuietly(topologyReply())
+        case .walkCheck(let id, let hops):
+            answerWalkCheck(id: id, hops: hops, on: connection)
+        case .queryHit:
+            // A walker's holder answering this peer directly: every frame of the answer.
+            var frame: Frame? = first
+            while case .queryHit(let id, let holder, let hops, let files)? = frame {
+                handleHit(id: id, holder: holder, hops: hops, files: files, from: nil)
+                frame = try? connection.receive(until: .after(Self.linkTimeout))
+            }
         case .hello(let theirName, let theirFlag, let theirPort):
             guard theirFlag.lowercased() == configuration.flag.lowercased() else {
                 connection.sendQuietly(.refused(reason: "wrong join flag"))
@@ -75,7 +84,7 @@ extension PeerNode {
             guard connection.sendIfOpen(.hello(name: name, flag: configuration.flag, port: port)), adopt(link) else { return }
             readLink(link)
         default:
-            connection.sendQuietly(.bye(reason: "expected hello or topologyRequest, got \(first.caseName)"))
+            connection.sendQuietly(.bye(reason: "expected hello, topologyRequest, walkCheck or queryHit, got \(first.caseName)"))
         }
     }
 
@@ -122,6 +131,8 @@ extension PeerNode {
             case .pong: break
             case .query(let id, let ttl, let hops, let file): handleQuery(id: id, ttl: ttl, hops: hops, name: file, from: link)
             case .queryHit(let id, let holder, let hops, let files): handleHit(id: id, holder: holder, hops: hops, files: files, from: link)
+            case .walk(let id, let requester, let steps, let hops, let file):
+                handleWalk(id: id, requester: requester, steps: steps, hops: hops, name: file, from: link)
             case .topologyRequest: link.send(topologyReply())
             case .bye(let reason):
                 why = "said bye: \(WireLimits.clipped(reason, to: 80))"

@@ -1,4 +1,5 @@
 import Admission
+import Control
 
 public struct PeerConfiguration: Sendable {
     public var name: String
@@ -14,6 +15,8 @@ public struct PeerConfiguration: Sendable {
     public var ttl: UInt8 = 7
     /// Links this peer restores after losing some.
     public var neighbours = 2
+    /// How this peer looks for a file unless a download asks otherwise.
+    public var search = SearchStrategy.standard
     /// How long a search waits for a first hit before it says "not found".
     public var queryTimeout: Duration = .seconds(5)
     /// Serve `Downloads/` too.

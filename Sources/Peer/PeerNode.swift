@@ -27,6 +27,8 @@ public final class PeerNode: Sendable {
     let uploads = Slots(32)
     /// GET bodies sent to the end (for `statistics`).
     let served = Atomic<Int>(0)
+    /// What `status --json` shows (see `PeerCounters`).
+    let counterBook = CounterBook()
     /// Told the neighbours' names whenever they change (the supervised console reports them).
     let neighboursObserver = Protected<(@Sendable ([String]) -> Void)?>(nil)
 
@@ -126,6 +128,7 @@ public final class PeerNode: Sendable {
                 let address = connection.remoteAddress?.host ?? "?"
                 if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
                     connection.close()
+                    counterBook.count { $0.httpRefused += 1 }
                     // One line per second at most, however fast they come.
                     if let count = connections.withLock({ $0.refusals.due() }) {
                         Log.event("closed \(count) connection(s) at once, the last from \(address): \(full)")

@@ -27,6 +27,8 @@ struct QueryRouter: Sendable {
     private(set) var searches: [QueryID: [Hit]] = [:]
     /// Ids a search of ours was asked again under, and that search.
     private var aliases: [QueryID: QueryID] = [:]
+    /// The walkers of our searches: how many, their step budget, how many came to their end.
+    private var walks: [QueryID: (walkers: Int, steps: UInt8, done: Int)] = [:]
 
     // Counters, for `stats` and the tests that count messages per query.
     private(set) var queriesReceived = 0
@@ -82,8 +84,28 @@ struct QueryRouter: Sendable {
         searches[search]!.append(contentsOf: hits)
     }
 
+    mutating func beginWalk(_ id: QueryID, walkers: Int, steps: UInt8) {
+        walks[id] = (walkers, steps, 0)
+    }
+
+    /// Walkers of search `id` still walking (0 for a search without walkers).
+    func walkersLeft(_ id: QueryID) -> Int {
+        walks[id].map { $0.walkers - $0.done } ?? 0
+    }
+
+    /// A walker of search `id` checks back from `hops` away: true if it is to go on.
+    mutating func walkerCheckedBack(_ id: QueryID, hops: UInt8) -> Bool {
+        guard let walk = walks[id], let hits = searches[id] else { return false }
+        if hops >= walk.steps {
+            walks[id]?.done += 1
+            return false
+        }
+        return hits.isEmpty
+    }
+
     mutating func end(_ id: QueryID) {
         searches[id] = nil
+        walks[id] = nil
         aliases = aliases.filter { $0.value != id }
     }
 }

@@ -44,6 +44,8 @@ final class ManagedProcess: Sendable {
         var quickFailures = 0
         var backoff = ManagedProcess.firstBackoff
         var neighbours: [String] = []
+        /// The peer's counters as it last reported them (reset with each new process).
+        var counters: PeerCounters?
         /// The registry's members, as it reported them (a restarted registry starts empty).
         var members: Set<String> = []
         var lastExit: String?
@@ -93,6 +95,8 @@ final class ManagedProcess: Sendable {
                 state.everReady = true
             case .neighbours(let names):
                 state.neighbours = names
+            case .counters(let counters):
+                state.counters = counters
             case .progress(let id, let step):
                 state.pending[id]?.progress = step
                 state.pending[id]?.events += 1
@@ -158,7 +162,8 @@ final class ManagedProcess: Sendable {
             uptime: state.pid == nil ? nil : state.startedAt.map { (ContinuousClock.now - $0) / .seconds(1) },
             restarts: state.restarts, neighbours: state.neighbours.sorted(),
             files: spec.folder.map(Self.countSharedFiles), lastExit: state.lastExit,
-            members: spec.role == .registry ? state.members.sorted() : nil)
+            members: spec.role == .registry ? state.members.sorted() : nil,
+            counters: spec.role == .peer ? state.counters ?? PeerCounters() : nil)
     }
 
     /// Regular, non-hidden files directly in the folder: what the peer shares.

@@ -53,7 +53,7 @@ public final class Supervisor: Sendable {
         var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
                          "--registry", config.registry.host.contains(":") ? "[\(config.registry.host)]:\(registryPort)" : "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
                          "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
-                         "--query-timeout", "\(config.network.queryTimeout)"]
+                         "--query-timeout", "\(config.network.queryTimeout)", "--search", config.network.search.rawValue]
         if peer.shareDownloads { arguments.append("--share-downloads") }
         if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
         return arguments
@@ -181,6 +181,7 @@ public final class Supervisor: Sendable {
                 state.startedAt = .now
                 state.neighbours = []
                 state.members = []
+                state.counters = nil
             }
             let name = process.name
             // The reader owns duplicates; the originals are closed now rather than when Foundation

@@ -32,6 +32,7 @@ func serveConsole(_ peer: PeerNode) {
 func serveSupervisor(_ peer: PeerNode) {
     let emit: @Sendable (ChildMessage) -> Void = { Log.answer(JSONLines.encode($0)) }
     peer.observeNeighbours { emit(.neighbours($0)) }
+    peer.observeCounters { emit(.counters($0)) }
     emit(.ready(port: peer.port))
     let running = Slots(64)
     let busy = PeerAnswer.refused("busy: \(running.capacity) requests are running; try again")

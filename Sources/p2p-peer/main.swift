@@ -21,6 +21,7 @@ let spec = CommandSpec(
         .init("ttl", value: "N", help: "hops a query may travel, 1-\(PeerConfiguration.maxTTL) (default 7)"),
         .init("neighbours", value: "N", help: "links to keep; lost ones are replaced (default 2)"),
         .init("query-timeout", value: "SECONDS", help: "how long a search waits for a holder (default 5)"),
+        .init("search", value: "STRATEGY", help: "how to look for a file: flood, ring or walk (default \(SearchStrategy.standard.rawValue))"),
         .init("share-downloads", help: "serve the files in Downloads/ too"),
         .init("secret-file", value: "FILE", help: "the network's shared secret (mode 600; else $P2P_SECRET; never on a command line)"),
         .init("supervised", help: "run under p2pctl: exit when stdin closes"),
@@ -79,6 +80,12 @@ do {
     configuration.neighbours = try arguments.integer("neighbours", default: configuration.neighbours, in: 1...64)
     let timeout = try arguments.seconds("query-timeout", default: 5, in: 0.1...600)
     configuration.queryTimeout = .milliseconds(Int64(timeout * 1000))
+    if let search = arguments.value("search") {
+        guard let strategy = SearchStrategy(rawValue: search.lowercased()) else {
+            throw UsageError("--search must be flood, ring or walk, not '\(search)'")
+        }
+        configuration.search = strategy
+    }
     configuration.secret = try arguments.secret()
 } catch let error as UsageError {
     spec.usageExit(error.message)

@@ -57,10 +57,18 @@ func status(_ context: Context, json: Bool) -> Never {
     exit(ExitCode.success)
 }
 
-func send(_ context: Context, peer: String, words: [String], json: Bool, timeout: Double) -> Never {
+func send(_ context: Context, peer: String, words: [String], json: Bool, timeout: Double, search: SearchStrategy?) -> Never {
     let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
     // Parsed here, once, by the parser the peer's own console uses; the peer gets the command.
-    let command = PeerCommand(words: words.joined(separator: " "))
+    var command = PeerCommand(words: words.joined(separator: " "))
+    if let search {
+        guard case .download(var request) = command else {
+            Log.error(Context.program, "--search is for downloads; '\(words.joined(separator: " "))' is not one")
+            exit(ExitCode.usage)
+        }
+        request.search = search
+        command = .download(request)
+    }
     let response = context.askRunning(.send(peer: peer, command: command, timeout: Seconds(timeout))) { update in
         if case .progress(let step) = update { bar.show(step) }
     }

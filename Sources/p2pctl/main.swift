@@ -19,8 +19,9 @@ let commands: [String: CommandSpec] = [
     "status": CommandSpec(name: "p2pctl status", summary: "one row per process", synopsis: "p2pctl status [--json]",
                           options: [.init("json", help: "one JSON document")]),
     "send": CommandSpec(name: "p2pctl send", summary: "type WORDS into a peer's console (a file name, TOPO, ls, ...)",
-                        synopsis: "p2pctl send PEER WORDS... [--json] [--timeout S]",
+                        synopsis: "p2pctl send PEER WORDS... [--json] [--timeout S] [--search flood|ring|walk]",
                         options: [.init("json", help: "one JSON document"),
+                                  .init("search", value: "STRATEGY", help: "how the peer looks for the file: flood, ring or walk (default: network.search)"),
                                   .init("timeout", value: "S", help: "longest wait without progress (default 30)")]),
     "topo": CommandSpec(name: "p2pctl topo", summary: "the whole overlay: peers, ports, links",
                         synopsis: "p2pctl topo [--format text|json|dot|svg]",
@@ -116,8 +117,15 @@ case "status":
     status(context, json: arguments.has("json"))
 case "send":
     guard arguments.positionals.count >= 2 else { spec.usageExit("send needs a peer and words, like: p2pctl send s2 f1") }
+    var search: SearchStrategy?
+    if let word = arguments.value("search") {
+        guard let strategy = SearchStrategy(rawValue: word.lowercased()) else {
+            spec.usageExit("--search must be flood, ring or walk, not '\(word)'")
+        }
+        search = strategy
+    }
     send(context, peer: arguments.positionals[0], words: Array(arguments.positionals.dropFirst()),
-         json: arguments.has("json"), timeout: seconds("timeout", 30))
+         json: arguments.has("json"), timeout: seconds("timeout", 30), search: search)
 case "topo":
     noPositionals()
     topo(context, format: arguments.value("format") ?? "text")

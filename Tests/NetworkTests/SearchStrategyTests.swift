@@ -1,0 +1,96 @@
+import Control
+import Foundation
+@testable import Peer
+import Registry
+import Testing
+
+/// The search strategies on fixed small overlays, counted with the peers' own counters: what a
+/// flood, a ring and a walk cost, and that each stops when it should. Counts, never times.
+@Suite struct SearchStrategyTests {
+    /// Peers p0 ... p(n-1) in a line (each refers to the one before), the file on `holders`.
+    static func line(_ count: Int, holders: Set<Int>, timeout: Duration = .seconds(3)) throws -> LocalNetwork {
+        let network = try LocalNetwork(referral: .chain, neighbours: 1)
+        for index in 0..<count {
+            let files = holders.contains(index) ? ["wanted.txt": "here\n"] : [:]
+            try network.addPeer("p\(index)", files: files) { $0.queryTimeout = timeout }
+        }
+        #expect(eventually { network.links.count == count - 1 })
+        return network
+    }
+
+    static func sent(_ network: LocalNetwork) -> Int { network.peers.values.map(\.counters.queryMessagesSent).reduce(0, +) }
+    static func received(_ network: LocalNetwork) -> Int { network.peers.values.map(\.counters.queryMessagesReceived).reduce(0, +) }
+
+    @Test func aFloodOnALineCostsOneMessagePerLinkItCrosses() throws {
+        let network = try Self.line(6, holders: [5])
+        let requester = try #require(network.peers["p0"])
+        let hit = try #require(requester.locate("wanted.txt", by: .flood))
+        #expect(hit.hops == 5)
+        // p0 sends to p1, each next peer forwards to the one after: 5 messages, none repeated;
+        // the TTL of 7 runs out past the end of the line.
+        #expect(eventually(5) { Self.sent(network) == 5 && Self.received(network) == 5 }, "sent \(Self.sent(network))")
+        #expect(requester.counters.queriesStarted == 1)
+        #expect(network.peers.values.filter { $0 !== requester }.allSatisfy { $0.counters.queriesStarted == 0 })
+    }
+
+    @Test func aRingWidensOnlyUntilTheFileIsFound() throws {
+        let network = try Self.line(6, holders: [2])
+        let requester = try #require(network.peers["p0"])
+        let hit = try #require(requester.locate("wanted.txt", by: .ring))
+        #expect(hit.hops == 2)
+        // TTL 1 reaches p1 (1 message); TTL 2 reaches p2 (2 more), which has it: no TTL 3.
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(Self.sent(network) == 3, "sent \(Self.sent(network))")
+        #expect(network.peers["p3"]?.counters.queryMessagesReceived == 0)
+    }
+
+    @Test func aRingForAFileNextDoorSendsOneMessage() throws {
+        let network = try Self.line(4, holders: [1])
+        #expect(try #require(network.peers["p0"]).locate("wanted.txt", by: .ring)?.hops == 1)
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(Self.sent(network) == 1)
+    }
+
+    @Test func walkersStopOnceTheRequesterHasItsAnswer() throws {
+        let network = try LocalNetwork(referral: .random, neighbours: 3)
+        for index in 0..<12 {
+            try network.addPeer("p\(index)", files: index % 4 == 3 ? ["wanted.txt": "here\n"] : [:])
+        }
+        #expect(eventually { network.isConnected })
+        let requester = try #require(network.peers["p0"])
+        #expect(requester.locate("wanted.txt", by: .walk) != nil)
+        // Every walker stops at its next check-back (every 4 steps), or where it found the file:
+        // once they have, the count stands still, far below what 16 walkers of 128 steps send.
+        var last = -1
+        #expect(eventually { let now = Self.sent(network); defer { last = now }; return now == last && now > 0 })
+        #expect(last < RandomWalk.walkers * Int(RandomWalk.steps) / 4, "sent \(last)")
+        // No flood was needed: every message was a walker step or a check-back.
+        #expect(network.peers.values.allSatisfy { $0.statistics.queriesReceived == 0 })
+    }
+
+    @Test func walkersThatFindNothingEndAndAFloodTakesOver() throws {
+        let network = try Self.line(3, holders: [])
+        let requester = try #require(network.peers["p0"])
+        #expect(requester.locate("wanted.txt", by: .walk) == nil)
+        // Each of 16 walkers walks its 128 steps (on a line it turns back at the ends) and
+        // checks back every 4 steps, each check answered: then one flood, 2 messages.
+        let steps = RandomWalk.walkers * Int(RandomWalk.steps)
+        let checks = RandomWalk.walkers * Int(RandomWalk.steps / RandomWalk.checkEvery)
+        #expect(eventually { Self.sent(network) >= steps + 2 * checks + 2 }, "sent \(Self.sent(network))")
+        #expect(Self.sent(network) <= steps + 2 * checks + 2 * 3, "sent \(Self.sent(network))")
+        #expect(network.peers.values.map(\.statistics.queriesReceived).reduce(0, +) >= 2)
+    }
+
+    @Test func aDownloadUsesTheStrategyItIsGiven() throws {
+        let network = try Self.line(4, holders: [3])
+        let requester = try #require(network.peers["p0"])
+        let result = requester.download("wanted", by: .ring)
+        #expect(result.ok, "\(result.error ?? "")")
+        #expect(result.hops == 3 && result.source == "p3")
+        // Rings of TTL 1, 2, 3: 1 + 2 + 3 messages.
+        #expect(eventually(5) { Self.sent(network) == 6 }, "sent \(Self.sent(network))")
+        #expect(requester.counters.bytesDownloaded == 5)
+        #expect(eventually { network.peers["p3"]?.counters.bytesServed == 5 })
+        #expect(network.peers["p3"]?.counters.httpRequests == 1)
+    }
+}
