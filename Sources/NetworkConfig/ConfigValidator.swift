@@ -16,7 +16,7 @@ struct ConfigValidator {
 
     static let rootKeys = ["registry", "network", "peers"]
     static let registryKeys = ["host", "port", "maxPeers", "flag", "referral", "peerPorts", "secretFile"]
-    static let networkKeys = ["ttl", "neighbours", "queryTimeout", "search"]
+    static let networkKeys = ["ttl", "neighbours", "maxLinks", "queryTimeout", "search"]
     static let peerKeys = ["name", "dir", "restart", "shareDownloads"]
     /// Where each known key lives, to point at the right section when one is misplaced.
     static let sections: [(name: String, keys: [String])] = [
@@ -28,6 +28,7 @@ struct ConfigValidator {
     static let maxPeersRange = 1...100_000
     static let ttlRange = 1...16
     static let neighboursRange = 1...64
+    static let maxLinksRange = 1...256
     static let maxQueryTimeout = 600.0
 
     mutating func report(_ path: String, _ message: String) {
@@ -83,6 +84,15 @@ struct ConfigValidator {
         if let ttl = read(members, "ttl", in: path, Parse.whole(Self.ttlRange)) { network.ttl = ttl }
         if let neighbours = read(members, "neighbours", in: path, Parse.whole(Self.neighboursRange)) {
             network.neighbours = neighbours
+        }
+        if let maxLinks = read(members, "maxLinks", in: path, Parse.whole(Self.maxLinksRange)) {
+            if maxLinks < network.neighbours {
+                report("\(path).maxLinks", "\(maxLinks) is fewer than network.neighbours (\(network.neighbours)): a peer could not keep its minimum")
+            } else {
+                network.maxLinks = maxLinks
+            }
+        } else {
+            network.maxLinks = max(network.maxLinks, network.neighbours)
         }
         if let timeout = read(members, "queryTimeout", in: path, Parse.seconds(upTo: Self.maxQueryTimeout)) {
             network.queryTimeout = timeout

@@ -11,7 +11,7 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
     public struct Registry: Sendable, Equatable, Codable {
         /// The referral policies the registry knows, in the order the spec lists them.
         /// (Kept as strings: this module sits below `Registry`, which owns the enum.)
-        public static let referralPolicies = ["least-connected", "first", "chain", "random"]
+        public static let referralPolicies = ["weighted-random", "least-connected", "first", "chain", "random"]
 
         /// The IPv4 or IPv6 literal the registry and the peers bind and advertise.
         public var host: String
@@ -28,7 +28,7 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
         public var secretFile: String?
 
         public init(host: String = "127.0.0.1", port: UInt16 = 7000, maxPeers: Int = 10, flag: String = "P2P",
-                    referral: String = "least-connected", peerPorts: ClosedRange<UInt16>? = nil,
+                    referral: String = "weighted-random", peerPorts: ClosedRange<UInt16>? = nil,
                     secretFile: String? = nil) {
             self.host = host
             self.port = port
@@ -43,16 +43,20 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
     public struct Network: Sendable, Equatable, Codable {
         /// Hops a query may travel.
         public var ttl: Int
-        /// Referrals given at join, and the number of links a peer restores after losing some.
+        /// Referrals given at join, and the number of links a peer restores after losing some:
+        /// the fewest links a peer keeps.
         public var neighbours: Int
+        /// The most links a peer takes (it refuses more; the registry refers nobody to it).
+        public var maxLinks: Int
         /// Seconds a search waits for answers before saying "not found".
         public var queryTimeout: Double
         /// How peers look for files unless a `send --search` says otherwise.
         public var search: SearchStrategy
 
-        public init(ttl: Int = 7, neighbours: Int = 2, queryTimeout: Double = 5, search: SearchStrategy = .standard) {
+        public init(ttl: Int = 7, neighbours: Int = 3, maxLinks: Int = 12, queryTimeout: Double = 5, search: SearchStrategy = .standard) {
             self.ttl = ttl
             self.neighbours = neighbours
+            self.maxLinks = maxLinks
             self.queryTimeout = queryTimeout
             self.search = search
         }

@@ -9,9 +9,10 @@ extension PeerNode {
 
     /// Opens links to `peers` (those not linked yet), in parallel, and waits for every attempt.
     func connect(to peers: [PeerAddress]) {
-        let linked = links.withLock { $0.names.map { $0.lowercased() } }
+        book.withLock { $0.learn(peers, except: name) }
+        let (linked, room) = links.withLock { ($0.names.map { $0.lowercased() }, configuration.maxLinks - $0.count) }
         let fresh = peers.filter { $0.name.lowercased() != name.lowercased() && !linked.contains($0.name.lowercased()) }
-        concurrentForEach(fresh, width: 8) { [self] peer in openLink(to: peer) }
+        concurrentForEach(Array(fresh.prefix(max(room, 0))), width: 8) { [self] peer in openLink(to: peer) }
     }
 
     private func openLink(to peer: PeerAddress) {
@@ -25,6 +26,7 @@ extension PeerNode {
             reply = try connection.receive(until: .after(Self.linkTimeout))
         } catch {
             Log.event("could not link to \(peer.name) at \(peer.host):\(peer.port): \(error)")
+            book.withLock { $0.forget(peer.name) }
             return
         }
         guard case .hello(let theirName, let theirFlag, let theirPort) = reply,
@@ -41,6 +43,7 @@ extension PeerNode {
         let link = Link(address: PeerAddress(name: theirName, host: peer.host, port: theirPort),
                         connection: connection, initiator: name, limits: configuration.limits)
         guard adopt(link) else { return }
+        book.withLock { $0.learn([link.address], except: name) }
         Threads.detach(name: "link") { [self] in readLink(link) }
     }
 
@@ -78,10 +81,16 @@ extension PeerNode {
                 connection.sendQuietly(.refused(reason: "invalid peer name"))
                 return
             }
+            let full = links.withLock { $0.count >= configuration.maxLinks && !$0.contains(theirName) }
+            guard !full else {
+                connection.sendQuietly(.refused(reason: "\(name) has its \(configuration.maxLinks) links"))
+                return
+            }
             let host = connection.socket.remoteAddress?.host ?? configuration.host
             let link = Link(address: PeerAddress(name: theirName, host: host, port: theirPort),
                             connection: connection, initiator: theirName, limits: configuration.limits)
             guard connection.sendIfOpen(.hello(name: name, flag: configuration.flag, port: port)), adopt(link) else { return }
+            book.withLock { $0.learn([link.address], except: name) }
             readLink(link)
         default:
             connection.sendQuietly(.bye(reason: "expected hello, topologyRequest, walkCheck or queryHit, got \(first.caseName)"))
@@ -98,6 +107,7 @@ extension PeerNode {
             loser.connection.shutdown()
         }
         if kept {
+            link.send(.topologyRequest)   // its neighbours, for the book
             Log.event("linked to \(link.name) (port \(link.address.port)); neighbours: \(links.withLock { $0.names }.joined(separator: ", "))")
             neighboursChanged()
         }
@@ -134,6 +144,8 @@ extension PeerNode {
             case .walk(let id, let requester, let steps, let hops, let file):
                 handleWalk(id: id, requester: requester, steps: steps, hops: hops, name: file, from: link)
             case .topologyRequest: link.send(topologyReply())
+            case .topologyReply(_, let theirs):
+                book.withLock { $0.learn(theirs, except: name) }
             case .bye(let reason):
                 why = "said bye: \(WireLimits.clipped(reason, to: 80))"
                 return

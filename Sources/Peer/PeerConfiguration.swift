@@ -13,8 +13,10 @@ public struct PeerConfiguration: Sendable {
     public var host = "127.0.0.1"
     /// Hops a query may travel.
     public var ttl: UInt8 = 7
-    /// Links this peer restores after losing some.
-    public var neighbours = 2
+    /// Links this peer keeps at least: it restores them after losing some.
+    public var neighbours = 3
+    /// Links this peer takes at most; a hello past them is refused.
+    public var maxLinks = 12
     /// How this peer looks for a file unless a download asks otherwise.
     public var search = SearchStrategy.standard
     /// How long a search waits for a first hit before it says "not found".

@@ -16,6 +16,8 @@ public final class PeerNode: Sendable {
     public let store: FileStore
     let listener: Protected<Socket>
     let links = Protected(LinkTable())
+    /// Peers heard of, to relink from while the registry cannot help.
+    let book = Protected(PeerBook())
     let router = Protected(QueryRouter())
     /// Accepted connections open now, for the caps in `configuration.limits`.
     let connections = Protected(ConnectionTable())
@@ -181,7 +183,10 @@ public final class PeerNode: Sendable {
             sleep(for: configuration.heartbeatInterval)
             if isStopping { return }
             beat &+= 1
-            for link in links.withLock({ $0.all }) { link.send(.ping(beat)) }
+            let all = links.withLock { $0.all }
+            for link in all { link.send(.ping(beat)) }
+            // Every fifth beat, a sample of one neighbour's neighbours for the book.
+            if beat % 5 == 0 { all.randomElement()?.send(.topologyRequest) }
             sendHeartbeat()
             restoreLinks(urgent: false)
         }

@@ -111,7 +111,14 @@ extension PeerNode {
         guard !isStopping else { return }
         let (count, names) = links.withLock { ($0.count, $0.names) }
         let wanted = configuration.neighbours - count
-        guard wanted > 0, let session = registry.withLock({ $0 }) else { return }
+        guard wanted > 0 else { return }
+        guard let session = registry.withLock({ $0 }) else {
+            // No registry to ask: the peers this one has heard of. Off this thread, which may be
+            // a link's reader or the ticker.
+            let known = book.withLock { $0.sample(wanted, excluding: names + [name]) }
+            if !known.isEmpty { Threads.detach(name: "relink") { [self] in connect(to: known) } }
+            return
+        }
         let now = ContinuousClock.now
         let due = lastAskedForPeers.withLock { (last: inout ContinuousClock.Instant?) -> Bool in
             if !urgent, let previous = last, now - previous < .seconds(5) { return false }

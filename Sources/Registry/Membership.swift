@@ -104,6 +104,11 @@ public struct Membership: Sendable {
         let byAge = members.values.sorted { $0.sequence < $1.sequence }
         let candidates = byAge.filter { !skip.contains($0.name.lowercased()) }
         switch configuration.referral {
+        case .weightedRandom:
+            var generator = SystemRandomNumberGenerator()
+            return Self.weightedSample(candidates, count: count, using: &generator) { member in
+                max(configuration.maxLinks - member.neighbours.count, 0)
+            }.map(\.address)
         case .leastConnected:
             return candidates.sorted { ($0.neighbours.count, $0.sequence) < ($1.neighbours.count, $1.sequence) }
                 .prefix(count).map(\.address)
@@ -118,5 +123,24 @@ public struct Membership: Sendable {
         case .random:
             return Array(candidates.shuffled().prefix(count)).map(\.address)
         }
+    }
+
+    /// Up to `count` distinct members drawn at random, each with probability in proportion to
+    /// `weight`; when every weight is 0 (everyone is full), uniformly, so a newcomer is never
+    /// left alone.
+    static func weightedSample(_ members: [Member], count: Int, using generator: inout some RandomNumberGenerator,
+                               weight: (Member) -> Int) -> [Member] {
+        var pool = members.map { (member: $0, weight: weight($0)) }
+        if pool.allSatisfy({ $0.weight == 0 }) { pool = pool.map { ($0.member, 1) } }
+        var chosen: [Member] = []
+        var total = pool.reduce(0) { $0 + $1.weight }
+        while chosen.count < count && total > 0 {
+            var ticket = Int.random(in: 0..<total, using: &generator)
+            guard let index = pool.firstIndex(where: { ticket -= $0.weight; return ticket < 0 }) else { break }
+            chosen.append(pool[index].member)
+            total -= pool[index].weight
+            pool.remove(at: index)
+        }
+        return chosen
     }
 }

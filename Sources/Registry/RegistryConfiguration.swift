@@ -1,7 +1,11 @@
 /// How the registry refers a new peer to peers already in the network.
 public enum ReferralPolicy: String, Sendable, CaseIterable {
-    /// Up to `neighbours` peers with the fewest links (ties: the earliest joined). The default:
-    /// it keeps degrees even, so no single peer's loss cuts the overlay.
+    /// Up to `neighbours` peers at random, each weighted by the links it has room for (none
+    /// for a peer at `maxLinks`). The default: the overlay grows as a random graph, whose
+    /// diameter grows like log N (README, "The overlay").
+    case weightedRandom = "weighted-random"
+    /// Up to `neighbours` peers with the fewest links (ties: the earliest joined). Wave 1's
+    /// default: the fewest links are the newest peers', so the overlay grows as a ladder.
     case leastConnected = "least-connected"
     /// Everyone to the first peer, as the origin did: a star that one failure breaks.
     case first
@@ -21,9 +25,11 @@ public struct RegistryConfiguration: Sendable {
     public var maxPeers = 10
     /// The join flag, compared ignoring case.
     public var flag = "P2P"
-    public var referral = ReferralPolicy.leastConnected
+    public var referral = ReferralPolicy.weightedRandom
     /// Referrals given at join, and for a peer that lost links.
-    public var neighbours = 2
+    public var neighbours = 3
+    /// The links a peer takes at most: `weighted-random` refers nobody to a peer that has them.
+    public var maxLinks = 12
     /// When set, the registry assigns each peer a port from this range, as the origin did;
     /// otherwise each peer binds a free port and reports it.
     public var peerPorts: ClosedRange<UInt16>?

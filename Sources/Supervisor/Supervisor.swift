@@ -43,7 +43,8 @@ public final class Supervisor: Sendable {
     static func registryArguments(_ config: NetworkConfig, port: UInt16) -> [String] {
         var arguments = ["--supervised", "--host", config.registry.host, "--port", "\(port)",
                          "--max-peers", "\(config.registry.maxPeers)", "--flag", config.registry.flag,
-                         "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)"]
+                         "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)",
+                         "--max-links", "\(config.network.maxLinks)"]
         if let range = config.registry.peerPorts { arguments += ["--peer-ports", "\(range.lowerBound)-\(range.upperBound)"] }
         if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
         return arguments
@@ -52,7 +53,7 @@ public final class Supervisor: Sendable {
     func peerArguments(_ peer: NetworkConfig.Peer, registryPort: UInt16) -> [String] {
         var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
                          "--registry", config.registry.host.contains(":") ? "[\(config.registry.host)]:\(registryPort)" : "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
-                         "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
+                         "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)", "--max-links", "\(config.network.maxLinks)",
                          "--query-timeout", "\(config.network.queryTimeout)", "--search", config.network.search.rawValue]
         if peer.shareDownloads { arguments.append("--share-downloads") }
         if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }

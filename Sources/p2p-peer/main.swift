@@ -19,7 +19,8 @@ let spec = CommandSpec(
         .init("flag", value: "FLAG", help: "the join flag (default P2P; asked for on a terminal without --name)"),
         .init("host", value: "ADDRESS", help: "address to bind and advertise (default: the registry's host)"),
         .init("ttl", value: "N", help: "hops a query may travel, 1-\(PeerConfiguration.maxTTL) (default 7)"),
-        .init("neighbours", value: "N", help: "links to keep; lost ones are replaced (default 2)"),
+        .init("neighbours", value: "N", help: "links to keep at least; lost ones are replaced (default 3)"),
+        .init("max-links", value: "N", help: "links to take at most; more are refused (default 12)"),
         .init("query-timeout", value: "SECONDS", help: "how long a search waits for a holder (default 5)"),
         .init("search", value: "STRATEGY", help: "how to look for a file: flood, ring or walk (default \(SearchStrategy.standard.rawValue))"),
         .init("share-downloads", help: "serve the files in Downloads/ too"),
@@ -78,6 +79,8 @@ do {
     configuration.host = arguments.value("host") ?? configuration.registryHost
     configuration.ttl = try arguments.integer("ttl", default: configuration.ttl, in: 1...PeerConfiguration.maxTTL)
     configuration.neighbours = try arguments.integer("neighbours", default: configuration.neighbours, in: 1...64)
+    configuration.maxLinks = try arguments.integer("max-links", default: max(configuration.maxLinks, configuration.neighbours),
+                                                   in: configuration.neighbours...256)
     let timeout = try arguments.seconds("query-timeout", default: 5, in: 0.1...600)
     configuration.queryTimeout = .milliseconds(Int64(timeout * 1000))
     if let search = arguments.value("search") {

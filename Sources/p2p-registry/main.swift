@@ -10,14 +10,15 @@ import Sockets
 let spec = CommandSpec(
     name: "p2p-registry",
     summary: "the metadata server: admits peers, gives each its port, refers it to peers already in",
-    synopsis: "p2p-registry [--host 127.0.0.1] [--port 7000] [--max-peers 10] [--flag P2P] [--referral least-connected] [--neighbours 2] [--peer-ports FIRST-LAST]",
+    synopsis: "p2p-registry [--host 127.0.0.1] [--port 7000] [--max-peers 10] [--flag P2P] [--referral weighted-random] [--neighbours 3] [--max-links 12] [--peer-ports FIRST-LAST]",
     options: [
         .init("host", value: "ADDRESS", help: "address to bind and advertise (default 127.0.0.1)"),
         .init("port", value: "PORT", help: "port to listen on; 0 picks a free one (default 7000)"),
         .init("max-peers", value: "N", help: "peers admitted at most (default 10)"),
         .init("flag", value: "FLAG", help: "the join flag peers must present, any case (default P2P)"),
-        .init("referral", value: "POLICY", help: "least-connected (default), first, chain or random"),
-        .init("neighbours", value: "N", help: "referrals given to a joining peer (default 2)"),
+        .init("referral", value: "POLICY", help: "weighted-random (default), least-connected, first, chain or random"),
+        .init("neighbours", value: "N", help: "referrals given to a joining peer (default 3)"),
+        .init("max-links", value: "N", help: "links a peer takes at most: full peers are not referred (default 12)"),
         .init("peer-ports", value: "FIRST-LAST", help: "assign peer ports from this range (default: peers pick free ports)"),
         .init("secret-file", value: "FILE", help: "the network's shared secret (mode 600; else $P2P_SECRET; never on a command line)"),
         .init("supervised", help: "run under p2pctl: exit when stdin closes"),
@@ -35,6 +36,7 @@ do {
     configuration.port = try arguments.integer("port", default: configuration.port, in: 0...65535)
     configuration.maxPeers = try arguments.integer("max-peers", default: configuration.maxPeers, in: 1...100_000)
     configuration.neighbours = try arguments.integer("neighbours", default: configuration.neighbours, in: 1...64)
+    configuration.maxLinks = try arguments.integer("max-links", default: configuration.maxLinks, in: configuration.neighbours...256)
     configuration.flag = arguments.value("flag") ?? configuration.flag
     if let policy = arguments.value("referral") {
         guard let parsed = ReferralPolicy(rawValue: policy.lowercased()) else {

@@ -14,7 +14,7 @@ import Testing
             #expect(peer.restart == .onFailure && !peer.shareDownloads)
         }
         #expect(config.registry == NetworkConfig.Registry(host: "127.0.0.1", port: 7000, maxPeers: 10, flag: "P2P"))
-        #expect(config.network == NetworkConfig.Network(ttl: 7, neighbours: 2, queryTimeout: 5))
+        #expect(config.network == NetworkConfig.Network(ttl: 7, neighbours: 3, maxLinks: 12, queryTimeout: 5, search: .walk))
     }
 
     @Test func minimalConfigGetsEveryDefault() throws {
@@ -26,12 +26,14 @@ import Testing
         #expect(config.registry.port == 7000)
         #expect(config.registry.maxPeers == 10)
         #expect(config.registry.flag == "P2P")
-        #expect(config.registry.referral == "least-connected")
+        #expect(config.registry.referral == "weighted-random")
         #expect(config.registry.peerPorts == nil)
         #expect(config.registry.secretFile == nil)
         #expect(config.network.ttl == 7)
-        #expect(config.network.neighbours == 2)
+        #expect(config.network.neighbours == 3)
+        #expect(config.network.maxLinks == 12)
         #expect(config.network.queryTimeout == 5)
+        #expect(config.network.search == .walk)
         #expect(config.peers == [NetworkConfig.Peer(name: "s1", dir: scratch.root + "/Peers/s1", restart: .onFailure, shareDownloads: false)])
         #expect(config.source == file)
     }
@@ -65,7 +67,7 @@ import Testing
         let file = try scratch.write("""
             {
               "registry": { "host": "::1", "port": 0, "maxPeers": 2, "flag": "open sesame", "referral": "chain", "peerPorts": [9001, 9002.0] },
-              "network": { "ttl": 16, "neighbours": 64, "queryTimeout": 0.25 },
+              "network": { "ttl": 16, "neighbours": 64, "maxLinks": 100, "queryTimeout": 0.25, "search": "ring" },
               "peers": [
                 { "name": "s1", "dir": "../Peers/s1", "restart": "always", "shareDownloads": true },
                 { "name": "Peer_2-b", "dir": "\(scratch.root)/Peers/s2/", "restart": "no" }
@@ -74,7 +76,7 @@ import Testing
             """)
         let config = try ConfigLoader.load(path: file)
         #expect(config.registry == NetworkConfig.Registry(host: "::1", port: 0, maxPeers: 2, flag: "open sesame", referral: "chain", peerPorts: 9001...9002))
-        #expect(config.network == NetworkConfig.Network(ttl: 16, neighbours: 64, queryTimeout: 0.25))
+        #expect(config.network == NetworkConfig.Network(ttl: 16, neighbours: 64, maxLinks: 100, queryTimeout: 0.25, search: .ring))
         #expect(config.peers == [
             NetworkConfig.Peer(name: "s1", dir: scratch.root + "/Peers/s1", restart: .always, shareDownloads: true),
             NetworkConfig.Peer(name: "Peer_2-b", dir: scratch.root + "/Peers/s2", restart: .no, shareDownloads: false),

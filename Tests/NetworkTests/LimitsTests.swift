@@ -14,10 +14,15 @@ import Wire
     }
 
     /// True when the other side closed the connection within `seconds` (end of stream or reset).
+    /// True when the other side closes within `seconds`; what it sent before (a peer asks a new
+    /// neighbour for its neighbours at once) is read and dropped.
     static func isClosed(_ socket: Socket, within seconds: Double = 10) -> Bool {
-        var byte = [UInt8](repeating: 0, count: 1)
-        do { return try byte.withUnsafeMutableBytes { try socket.read(into: $0, until: .after(seconds: seconds)) } == 0 }
-        catch SocketError.timedOut { return false } catch { return true }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let deadline = Deadline.after(seconds: seconds)
+        do {
+            while try buffer.withUnsafeMutableBytes({ try socket.read(into: $0, until: deadline) }) > 0 {}
+            return true
+        } catch SocketError.timedOut { return false } catch { return true }
     }
 
     /// A link opened by hand: preface, hello, the peer's hello back.

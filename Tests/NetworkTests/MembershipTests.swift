@@ -90,3 +90,33 @@ import Wire
         #expect(table.count == 0)
     }
 }
+
+/// The default referral: random, weighted by the room a peer has for links.
+@Suite struct WeightedReferralTests {
+    @Test func aFullPeerIsNeverReferredWhileOthersHaveRoom() throws {
+        var configuration = RegistryConfiguration()
+        configuration.maxLinks = 3
+        var table = Membership(configuration: configuration)
+        _ = try table.admit(name: "full", flag: "P2P", port: 1, host: "h", neighbours: ["b", "c", "d"], session: 1)
+        for (index, name) in ["b", "c", "d"].enumerated() {
+            _ = try table.admit(name: name, flag: "P2P", port: 2, host: "h", neighbours: ["full"], session: 2 + index)
+        }
+        var seen: [String: Int] = [:]
+        for _ in 0..<300 {
+            let referrals = table.referrals(for: "newcomer", count: 2, exclude: [])
+            #expect(referrals.count == 2 && Set(referrals.map(\.name)).count == 2)
+            for referral in referrals { seen[referral.name, default: 0] += 1 }
+        }
+        #expect(seen["full"] == nil)
+        #expect(["b", "c", "d"].allSatisfy { seen[$0, default: 0] > 50 }, "\(seen)")
+    }
+
+    @Test func whenEveryoneIsFullANewcomerIsStillReferred() throws {
+        var configuration = RegistryConfiguration()
+        configuration.maxLinks = 1
+        var table = Membership(configuration: configuration)
+        _ = try table.admit(name: "a", flag: "P2P", port: 1, host: "h", neighbours: ["b"], session: 1)
+        _ = try table.admit(name: "b", flag: "P2P", port: 2, host: "h", neighbours: ["a"], session: 2)
+        #expect(table.referrals(for: "c", count: 3, exclude: []).count == 2)
+    }
+}

@@ -63,13 +63,14 @@ final class LocalNetwork {
     let registry: Registry
     private(set) var peers: [String: PeerNode] = [:]
 
-    init(referral: ReferralPolicy = .leastConnected, neighbours: Int = 2, maxPeers: Int = 50,
+    init(referral: ReferralPolicy = .leastConnected, neighbours: Int = 2, maxLinks: Int = 12, maxPeers: Int = 50,
          peerPorts: ClosedRange<UInt16>? = nil, secret: SharedSecret? = nil) throws {
         folder = try TemporaryFolder()
         var configuration = RegistryConfiguration()
         configuration.port = 0
         configuration.referral = referral
         configuration.neighbours = neighbours
+        configuration.maxLinks = maxLinks
         configuration.maxPeers = maxPeers
         configuration.peerPorts = peerPorts
         configuration.secret = secret
@@ -86,6 +87,7 @@ final class LocalNetwork {
         var configuration = PeerConfiguration(name: name, directory: try folder.folder(name))
         configuration.registryPort = registry.port
         configuration.neighbours = registry.configuration.neighbours
+        configuration.maxLinks = registry.configuration.maxLinks
         configuration.queryTimeout = .seconds(3)
         configuration.secret = registry.configuration.secret
         return configuration
@@ -114,6 +116,29 @@ final class LocalNetwork {
             for other in peer.neighbours.map(\.name) where name < other { result.insert([name, other]) }
         }
         return result
+    }
+
+    /// The longest shortest path between two running peers, by the links each reports; nil
+    /// when the peers are not all connected.
+    var diameter: Int? {
+        var longest = 0
+        for start in peers.keys {
+            var distance = [start: 0]
+            var frontier = [start]
+            while !frontier.isEmpty {
+                var next: [String] = []
+                for name in frontier {
+                    for other in peers[name]?.neighbours.map(\.name) ?? [] where distance[other] == nil && peers[other] != nil {
+                        distance[other] = distance[name]! + 1
+                        next.append(other)
+                    }
+                }
+                frontier = next
+            }
+            guard distance.count == peers.count else { return nil }
+            longest = max(longest, distance.values.max() ?? 0)
+        }
+        return longest
     }
 
     /// True when the running peers' links form one connected graph.
