@@ -59,6 +59,7 @@ extension PeerNode {
             return finish(nil)
         }
 
+        do { try store.makeFolders() } catch { return finish("cannot download \(query): \(error)") }
         let id = QueryID.random()
         defer { router.withLock { $0.end(id) } }
         guard links.withLock({ $0.count }) > 0 else { return finish("not found: \(query) (this peer has no neighbours to ask)") }

@@ -41,6 +41,12 @@ public final class FileStore: Sendable {
         downloads = resolved + "/Downloads"
         partials = resolved + "/" + FileStore.partialsFolder
         self.shareDownloads = shareDownloads
+        try makeFolders()
+    }
+
+    /// Creates `Downloads/` and the hidden folder of partial downloads if they are missing
+    /// (at start, and before each download: a user may have removed them meanwhile).
+    public func makeFolders() throws(StoreError) {
         for folder in [downloads, partials] where !FileStore.isDirectory(folder) {
             if mkdir(folder, 0o755) != 0 && errno != EEXIST {
                 throw .cannotCreate(folder, errno)

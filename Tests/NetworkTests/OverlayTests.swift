@@ -132,3 +132,19 @@ func eventuallyValue<T>(_ seconds: Double = 10, _ make: () -> T?) -> T? {
     }
     return make()
 }
+
+@Suite struct DownloadFolderTests {
+    /// A user who deletes Downloads/ (and the hidden partials folder) while the peer runs still
+    /// gets the next download: the folders are made again.
+    @Test func removedDownloadFoldersAreMadeAgain() throws {
+        let network = try LocalNetwork()
+        let a = try network.addPeer("a")
+        try network.addPeer("b", files: ["f1.txt": "one line\n"])
+        #expect(eventually { network.links.count == 1 })
+        try FileManager.default.removeItem(atPath: a.store.downloads)
+        try FileManager.default.removeItem(atPath: a.store.partials)
+        let result = a.download("f1")
+        #expect(result.ok, "\(result.error ?? "")")
+        #expect(network.folder.read("a/Downloads/f1.txt") == Array("one line\n".utf8))
+    }
+}
