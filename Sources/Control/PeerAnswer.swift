@@ -60,6 +60,10 @@ public struct DownloadReport: Sendable, Equatable, Codable {
     public var ms: Int
     /// A sentence when `ok` is false.
     public var error: String?
+    /// How it was looked for, and the milliseconds until the first hit came back (absent when
+    /// nothing was searched: the file was here, or not a file name).
+    public var search: SearchStrategy?
+    public var firstHitMs: Double?
 
     public init(ok: Bool, peer: String, file: String, bytes: UInt64 = 0, sha256: String = "", source: String = "",
                 hops: Int = 0, path: String = "", ms: Int = 0, error: String? = nil) {

@@ -64,9 +64,12 @@ extension PeerNode {
         defer { router.withLock { $0.end(id) } }
         guard links.withLock({ $0.count }) > 0 else { return finish("not found: \(query) (this peer has no neighbours to ask)") }
         let deadline = Deadline.after(configuration.queryTimeout)
+        result.search = strategy ?? configuration.search
+        let searching = ContinuousClock.now
         guard search(query, id: id, by: strategy ?? configuration.search, until: deadline) else {
             return finish("not found: no peer has \(query) (searched for \(configuration.queryTimeout))")
         }
+        result.firstHitMs = (ContinuousClock.now - searching) / .milliseconds(1)
         if !FileStore.hasExtension(query) {
             // A stem may match several files on several holders: give slower answers a moment
             // (as long as the first took, at least 100 ms) before deciding it is unambiguous.
