@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Sockets
+import System
 import Synchronization
 
 /// The human log: one line per event that matters, on stderr, each with the local time.

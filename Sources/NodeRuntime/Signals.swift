@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
-import Sockets
+import System
 
 /// Waits for termination signals on a thread of our choosing: the signals are blocked in every
 /// thread (so call this before starting any) and taken with sigwait, which, unlike Dispatch

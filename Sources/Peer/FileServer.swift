@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NodeRuntime
 import Sockets
+import System
 import Wire
 
 /// The HTTP/1.1 side of a peer's port: GET and HEAD of its shared files, with Range and an

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Digest
-import Sockets
+import System
 
 /// A peer's shared folder: which files it serves, which it already has, and their SHA-256s.
 ///

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NodeRuntime
 import Sockets
+import System
 import Synchronization
 import Wire
 

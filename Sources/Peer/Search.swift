@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Digest
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// What a download ended with; the fields of `p2pctl send --json` (SPEC.md).

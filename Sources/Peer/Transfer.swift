@@ -4,6 +4,7 @@ import Glibc
 import Admission
 import Digest
 import Sockets
+import System
 import Wire
 
 /// The downloading side: GET a file from its holder over HTTP into a hidden temporary file,

@@ -1,7 +1,7 @@
 import Control
 import Foundation
 import NetworkConfig
-import Sockets
+import System
 
 /// What the control socket's commands do: status, topology, files, send, restart, kill, down.
 extension Supervisor {

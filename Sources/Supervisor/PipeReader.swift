@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 
 /// Reads the output pipes of every child on one thread with poll(2), so a network of a
 /// thousand peers needs no two thousand reader threads, and a child that floods its pipe is

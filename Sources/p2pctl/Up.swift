@@ -3,7 +3,7 @@ import CSystemShims
 import Foundation
 import NetworkConfig
 import NodeRuntime
-import Sockets
+import System
 import Supervisor
 
 /// `up`: checks the config and what is already running, then either becomes the supervisor
@@ -75,7 +75,7 @@ func supervise(_ context: Context, config: NetworkConfig, timeout: Double, repor
     // Before any thread exists: the signals are taken by sigwait on a thread of ours, and
     // writing to a child that has gone must be an error, not the end of the supervisor.
     let signals = SignalWaiter(SIGINT, SIGTERM, SIGHUP)
-    Posix.ignoreSIGPIPE()
+    Syscall.ignoreSIGPIPE()
     // The report pipe must not leak into the children: its end of file is what `up -d` waits for.
     if let report { _ = fcntl(report, F_SETFD, FD_CLOEXEC) }
     func say(_ text: String, success: Bool) {

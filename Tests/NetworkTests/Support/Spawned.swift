@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 import Testing
 
 /// The folder holding the built executables: $P2P_BIN, else the folder of this test binary
