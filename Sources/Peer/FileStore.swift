@@ -42,18 +42,18 @@ public final class FileStore: Sendable {
         partials = resolved + "/" + FileStore.partialsFolder
         self.shareDownloads = shareDownloads
         for folder in [downloads, partials] where !FileStore.isDirectory(folder) {
-            if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-                throw .cannotCreate(folder, errno)
+            do { try Syscall.call("mkdir") { mkdir(folder, 0o755) } } catch {
+                if error.errno != .fileExists { throw .cannotCreate(folder, error.errno) }
             }
         }
     }
 
     public enum StoreError: Error, CustomStringConvertible {
-        case notAFolder(String), cannotCreate(String, Int32)
+        case notAFolder(String), cannotCreate(String, Errno)
         public var description: String {
             switch self {
             case .notAFolder(let path): return "\(path) is not a folder"
-            case .cannotCreate(let path, let code): return "cannot create \(path): \(String(cString: strerror(code)))"
+            case .cannotCreate(let path, let code): return "cannot create \(path): \(code)"
             }
         }
     }
