@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "p2p-registry", targets: ["p2p-registry"]),
         .executable(name: "p2p-peer", targets: ["p2p-peer"]),
         .executable(name: "p2pbench", targets: ["p2pbench"]),
+        .library(name: "System", targets: ["System"]),
         .library(name: "Sockets", targets: ["Sockets"]),
     ],
     targets: [
@@ -20,33 +21,36 @@ let package = Package(
         .target(name: "CSystemShims"),
         .target(name: "CSHA256", cSettings: [.unsafeFlags(["-O3"])]),
 
-        // Libraries, lowest first: Sockets knows nothing of P2P, Wire is pure bytes, Digest hashes.
-        .target(name: "Sockets", dependencies: ["CSystemShims"], swiftSettings: swift6),
-        .target(name: "Digest", dependencies: ["CSHA256"], swiftSettings: swift6),
+        // Libraries, lowest first. System: the syscall gate (EINTR retried once, errors that name
+        // the call), Errno, locks, threads, deadlines. Sockets knows nothing of P2P, Wire is pure
+        // bytes, Digest hashes.
+        .target(name: "System", dependencies: ["CSystemShims"], swiftSettings: swift6),
+        .target(name: "Sockets", dependencies: ["CSystemShims", "System"], swiftSettings: swift6),
+        .target(name: "Digest", dependencies: ["CSHA256", "System"], swiftSettings: swift6),
         .target(name: "Wire", swiftSettings: swift6),
         // Who gets in: the shared secret, its challenge-response proofs and the HTTP token.
-        .target(name: "Admission", dependencies: ["Digest"], swiftSettings: swift6),
+        .target(name: "Admission", dependencies: ["Digest", "System"], swiftSettings: swift6),
         // What the registry and every peer run on: framed connections, the human log, arguments.
-        .target(name: "NodeRuntime", dependencies: ["Admission", "CSystemShims", "Sockets", "Wire"], swiftSettings: swift6),
+        .target(name: "NodeRuntime", dependencies: ["Admission", "CSystemShims", "Sockets", "System", "Wire"], swiftSettings: swift6),
         // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
         .target(name: "Control", dependencies: ["Wire"], swiftSettings: swift6),
-        .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "Wire"], swiftSettings: swift6),
-        .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets"], swiftSettings: swift6),
-        .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "System", "Wire"], swiftSettings: swift6),
+        .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets", "System"], swiftSettings: swift6),
+        .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .target(name: "NetworkConfig", dependencies: ["Admission", "Control", "Wire"], swiftSettings: swift6),
 
         // Thin executables.
-        .executableTarget(name: "p2pctl", dependencies: ["Admission", "Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "CSystemShims"],
+        .executableTarget(name: "p2pctl", dependencies: ["Admission", "Supervisor", "Control", "NetworkConfig", "NodeRuntime", "Sockets", "System", "CSystemShims"],
                           swiftSettings: swift6),
         // Linked with the Swift libraries inside: a network starts hundreds of these, and
         // resolving a dozen shared libraries at each start is most of a peer's start-up.
-        .executableTarget(name: "p2p-registry", dependencies: ["Admission", "Registry", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+        .executableTarget(name: "p2p-registry", dependencies: ["Admission", "Registry", "NodeRuntime", "Control", "Sockets", "System"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
-        .executableTarget(name: "p2p-peer", dependencies: ["Admission", "Peer", "NodeRuntime", "Control", "Sockets"], swiftSettings: swift6,
+        .executableTarget(name: "p2p-peer", dependencies: ["Admission", "Peer", "NodeRuntime", "Control", "Sockets", "System"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
 
         // The benchmark: figures against references measured in the same run.
-        .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "CSystemShims"],
+        .executableTarget(name: "p2pbench", dependencies: ["Peer", "Registry", "NodeRuntime", "Sockets", "System", "CSystemShims"],
                           swiftSettings: swift6),
 
         // libFuzzer targets (built with -DFUZZING -sanitize=fuzzer by .ci/fuzz; a plain build
@@ -58,11 +62,12 @@ let package = Package(
         .executableTarget(name: "fuzz-control", dependencies: ["FuzzSupport", "Control"], swiftSettings: swift6),
         .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "NetworkConfig"], swiftSettings: swift6),
 
-        .testTarget(name: "SocketsTests", dependencies: ["Sockets"], swiftSettings: swift6),
-        .testTarget(name: "DigestTests", dependencies: ["Digest"], swiftSettings: swift6),
-        .testTarget(name: "AdmissionTests", dependencies: ["Admission"], swiftSettings: swift6),
+        .testTarget(name: "SystemTests", dependencies: ["System"], swiftSettings: swift6),
+        .testTarget(name: "SocketsTests", dependencies: ["Sockets", "System"], swiftSettings: swift6),
+        .testTarget(name: "DigestTests", dependencies: ["Digest", "System"], swiftSettings: swift6),
+        .testTarget(name: "AdmissionTests", dependencies: ["Admission", "System"], swiftSettings: swift6),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
-        .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
+        .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
         .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
     ]

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Digest
+import System
 
 /// The network's shared secret: who knows it gets in. It never crosses the wire: the registry
 /// and peers prove they know it by answering each other's fresh nonces with HMAC-SHA256
@@ -19,7 +20,7 @@ public struct SharedSecret: Sendable, Equatable {
     public static let suggestion = "make one with: head -c 32 /dev/urandom | base64 > FILE; chmod 600 FILE"
 
     public enum LoadError: Error, Equatable, CustomStringConvertible {
-        case unreadable(path: String, errno: Int32)
+        case unreadable(path: String, errno: Errno)
         case notAFile(path: String)
         case readableByOthers(path: String, mode: UInt32)
         case tooShort(source: String, length: Int)
@@ -27,7 +28,7 @@ public struct SharedSecret: Sendable, Equatable {
 
         public var description: String {
             switch self {
-            case .unreadable(let path, let code): "cannot read the secret file \(path): \(String(cString: strerror(code)))"
+            case .unreadable(let path, let code): "cannot read the secret file \(path): \(code)"
             case .notAFile(let path): "the secret file \(path) is not a regular file"
             case .readableByOthers(let path, let mode):
                 "the secret file \(path) is open to other users (mode \(String(mode, radix: 8))): chmod 600 \(path)"
@@ -49,20 +50,20 @@ public struct SharedSecret: Sendable, Equatable {
 
     /// Reads a secret file: a regular file that only its owner may read or write.
     public static func load(file path: String) throws(LoadError) -> SharedSecret {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
-        defer { close(fd) }
+        let fd: Int32
+        do { fd = try Syscall.open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY) } catch { throw .unreadable(path: path, errno: error.errno) }
+        defer { Syscall.close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, errno: errno) }
+        do { try Syscall.call("fstat") { fstat(fd, &info) } } catch { throw .unreadable(path: path, errno: error.errno) }
         guard info.st_mode & S_IFMT == S_IFREG else { throw .notAFile(path: path) }
         guard info.st_mode & 0o077 == 0 else { throw .readableByOthers(path: path, mode: info.st_mode & 0o777) }
         guard info.st_size <= maximumLength + 64 else { throw .tooLong(source: path) }
         var bytes = [UInt8](repeating: 0, count: Int(info.st_size) + 1)
         var count = 0
         while count < bytes.count {
-            let got = bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) }
-            if got < 0 && errno == EINTR { continue }
-            guard got >= 0 else { throw .unreadable(path: path, errno: errno) }
+            let got: Int
+            do { got = try Syscall.call("read") { bytes.withUnsafeMutableBytes { read(fd, $0.baseAddress! + count, $0.count - count) } } }
+            catch { throw .unreadable(path: path, errno: error.errno) }
             if got == 0 { break }
             count += got
         }

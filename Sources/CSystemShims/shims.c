@@ -4,7 +4,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -23,19 +22,12 @@ int p2p_set_parent_death_signal(int signal) {
     return prctl(PR_SET_PDEATHSIG, (unsigned long)signal, 0, 0, 0);
 }
 
-int p2p_errno(void) { return errno; }
-
 int p2p_peer_uid(int fd, unsigned int *uid) {
     struct ucred credentials;
     socklen_t length = sizeof credentials;
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &credentials, &length) != 0) return -1;
     *uid = credentials.uid;
     return 0;
-}
-
-void p2p_line_buffer_standard_streams(void) {
-    setvbuf(stdout, NULL, _IOLBF, 0);
-    setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
 void p2p_name_this_thread(const char *name) {
@@ -84,6 +76,9 @@ int p2p_wait_for_exit(int pid, int timeout_ms) {
     if (fd < 0) return errno == ESRCH ? 1 : -1;
     struct pollfd entry = { .fd = fd, .events = POLLIN, .revents = 0 };
     int ready;
+    /* The one EINTR loop outside System's Syscall gate: this is C, which cannot call the
+       Swift gate, and the retry belongs with the poll it retries. (A retry restarts the
+       full timeout; callers use it as a bound, not a clock.) */
     do { ready = poll(&entry, 1, timeout_ms); } while (ready < 0 && errno == EINTR);
     close(fd);
     return ready < 0 ? -1 : (ready > 0 ? 1 : 0);

@@ -1,5 +1,6 @@
 import CSHA256
 import Glibc
+import System
 
 /// Incremental SHA-256. Backed by the CSHA256 C target, which uses the CPU's SHA instructions
 /// when present. The C context lives inline, so copying a `SHA256` forks the hash state.
@@ -55,11 +56,11 @@ public struct SHA256: Sendable {
         return hasher.finalize()
     }
 
-    /// Hashes a file, reading it in 1 MiB chunks.
-    public static func hash(fileAtPath path: String) throws(SHA256FileError) -> SHA256Digest {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SHA256FileError(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
+    /// Hashes a file, reading it in 1 MiB chunks. Throws the failed call, such as
+    /// "open(/x): No such file or directory".
+    public static func hash(fileAtPath path: String) throws(SystemError) -> SHA256Digest {
+        let fd = try Syscall.open(path, O_RDONLY | O_CLOEXEC)
+        defer { Syscall.close(fd) }
 
         let chunkSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 64)
@@ -67,30 +68,14 @@ public struct SHA256: Sendable {
 
         var hasher = SHA256()
         while true {
-            let n = read(fd, buffer.baseAddress, chunkSize)
-            if n > 0 {
-                hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            } else if n == 0 {
-                return hasher.finalize()
-            } else if errno != EINTR {
-                throw SHA256FileError(operation: "read", path: path, errno: errno)
-            }
+            let n = try Syscall.call("read(\(path))") { read(fd, buffer.baseAddress, chunkSize) }
+            if n == 0 { return hasher.finalize() }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
         }
     }
 
     /// True when blocks are compressed with the x86 SHA extensions rather than portable C.
     public static var usesCPUInstructions: Bool { p2p_sha256_uses_shani() != 0 }
-}
-
-/// Failure of `SHA256.hash(fileAtPath:)`: which system call failed, on what, and its errno.
-public struct SHA256FileError: Error, Sendable, CustomStringConvertible {
-    public let operation: String
-    public let path: String
-    public let errno: Int32
-
-    public var description: String {
-        "\(operation)(\(path)) failed: \(String(cString: strerror(errno))) (errno \(errno))"
-    }
 }
 
 /// A 32-byte SHA-256 digest.

@@ -1,4 +1,5 @@
 import Sockets
+import System
 import Wire
 
 /// Wire frames over one socket: the overlay link between two peers, or a peer's session with

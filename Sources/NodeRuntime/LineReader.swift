@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import System
 
 /// Lines from a file descriptor (a peer's stdin), each at most `maxLength` bytes. A longer one
 /// is read to its end without being kept and reported as `.tooLong`, so nothing typed or piped
@@ -48,9 +49,8 @@ public struct LineReader {
                 return pending.isEmpty ? nil : .text(String(decoding: pending, as: UTF8.self))
             }
             var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { atEnd = true; continue }
+            let count = (try? Syscall.read(descriptor, into: &chunk)) ?? 0   // an error ends the input too
+            if count == 0 { atEnd = true; continue }
             pending += chunk[..<count]
         }
     }

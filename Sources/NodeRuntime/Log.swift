@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Sockets
+import System
 import Synchronization
 
 /// The human log: one line per event that matters, on stderr, each with the local time.
@@ -33,15 +33,7 @@ public enum Log {
     /// nothing waits in a stdio buffer (a pipe sees each line at once). A closed stream is ignored.
     private static func emit(_ text: String, to descriptor: Int32) {
         let bytes = Array(text.utf8)
-        lock.withLock { _ in
-            var offset = 0
-            while offset < bytes.count {
-                let count = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { return }
-                offset += count
-            }
-        }
+        lock.withLock { _ in _ = try? Syscall.writeAll(descriptor, bytes) }
     }
 
     public static func timestamp() -> String {

@@ -1,5 +1,6 @@
 import Admission
 import Sockets
+import System
 import Wire
 
 /// The shared secret's challenge and response on an overlay connection (registry sessions,

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import CSystemShims
-import Sockets
+import System
 
 /// Waits for termination signals on a thread of our choosing: the signals are blocked in every
 /// thread (so call this before starting any) and taken with sigwait, which, unlike Dispatch
@@ -42,11 +42,8 @@ public func signalName(_ signal: Int32) -> String {
 /// process that holds the other end of its stdin.
 public func exitWhenStandardInputCloses(_ cleanup: @escaping @Sendable () -> Void) {
     Threads.detach(name: "stdin-watch") {
-        var byte: UInt8 = 0
-        while true {
-            let count = read(STDIN_FILENO, &byte, 1)
-            if count == 0 || (count < 0 && errno != EINTR) { break }
-        }
+        var byte: [UInt8] = [0]
+        while let count = try? Syscall.read(STDIN_FILENO, into: &byte), count > 0 {}   // until end of file (or an error)
         cleanup()
         exit(ExitCode.success)
     }

@@ -1,5 +1,5 @@
 import Digest
-import Sockets
+import System
 
 /// SHA-256 of a download, computed on a thread of its own while the downloading thread goes on
 /// receiving and writing. Profiled alone, that one thread was the limit of a transfer (its

@@ -1,5 +1,5 @@
 import Control
-import Sockets
+import System
 
 /// The counters `status --json` shows (README, "Counters"), kept under one lock: every change
 /// is a handful of additions, and a reader takes a copy.

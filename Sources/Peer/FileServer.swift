@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NodeRuntime
 import Sockets
+import System
 import Wire
 
 /// The HTTP/1.1 side of a peer's port: GET and HEAD of its shared files, with Range and an
@@ -104,8 +105,12 @@ extension PeerNode {
         do {
             try socket.write(HTTPResponseHead(status: status, headers: headers).encoded(), until: .after(configuration.stallTimeout))
             if !isHead && length > 0 {
-                try socket.sendFile(from: file, offset: Int64(offset), count: Int64(length), stall: configuration.stallTimeout)
-                counterBook.count { $0.bytesServed += length }
+                // Counted as the bytes go, a few MiB at a time (the socket's own chunks).
+                var counted: Int64 = 0
+                try socket.sendFile(from: file, offset: Int64(offset), count: Int64(length), stall: configuration.stallTimeout) { [counterBook] sent in
+                    counterBook.count { $0.bytesServed += UInt64(sent - counted) }
+                    counted = sent
+                }
             }
             if !isHead { served.add(1, ordering: .relaxed) }
         } catch {

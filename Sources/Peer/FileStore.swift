@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Digest
-import Sockets
+import System
 
 /// A peer's shared folder: which files it serves, which it already has, and their SHA-256s.
 ///
@@ -48,18 +48,18 @@ public final class FileStore: Sendable {
     /// (at start, and before each download: a user may have removed them meanwhile).
     public func makeFolders() throws(StoreError) {
         for folder in [downloads, partials] where !FileStore.isDirectory(folder) {
-            if mkdir(folder, 0o755) != 0 && errno != EEXIST {
-                throw .cannotCreate(folder, errno)
+            do { try Syscall.call("mkdir") { mkdir(folder, 0o755) } } catch {
+                if error.errno != .fileExists { throw .cannotCreate(folder, error.errno) }
             }
         }
     }
 
     public enum StoreError: Error, CustomStringConvertible {
-        case notAFolder(String), cannotCreate(String, Int32)
+        case notAFolder(String), cannotCreate(String, Errno)
         public var description: String {
             switch self {
             case .notAFolder(let path): return "\(path) is not a folder"
-            case .cannotCreate(let path, let code): return "cannot create \(path): \(String(cString: strerror(code)))"
+            case .cannotCreate(let path, let code): return "cannot create \(path): \(code)"
             }
         }
     }

@@ -4,7 +4,7 @@ import Glibc
 import Control
 import Digest
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// Routing floods and their hits: a query forwarded to every neighbour but its sender while

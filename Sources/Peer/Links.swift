@@ -1,5 +1,5 @@
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// One overlay link to a neighbour: the connection and where that neighbour listens.

@@ -1,5 +1,6 @@
 import NodeRuntime
 import Sockets
+import System
 import Wire
 
 /// Links between peers: opening them, the hello exchange, and each link's reader, which routes

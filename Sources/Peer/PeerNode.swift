@@ -3,6 +3,7 @@ import Glibc
 #endif
 import NodeRuntime
 import Sockets
+import System
 import Synchronization
 import Wire
 
@@ -192,10 +193,5 @@ public final class PeerNode: Sendable {
         }
     }
 
-    func sleep(for duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        var wait = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        var left = timespec()
-        while nanosleep(&wait, &left) == -1 && errno == EINTR { wait = left }
-    }
+    func sleep(for duration: Duration) { Syscall.sleep(for: duration) }
 }

@@ -1,5 +1,6 @@
 import NodeRuntime
 import Sockets
+import System
 import Wire
 
 /// The peer's side of its long-lived session with the registry: join (and the port dance),

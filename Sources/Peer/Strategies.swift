@@ -1,6 +1,6 @@
 import Control
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// One way of looking for a file: `network.search`, `p2p-peer --search`, `send --search`. A

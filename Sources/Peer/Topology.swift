@@ -1,7 +1,7 @@
 import Admission
 import Control
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// The overlay as a crawl found it: every reachable peer with its port and neighbours.

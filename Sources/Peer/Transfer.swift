@@ -4,6 +4,7 @@ import Glibc
 import Admission
 import Digest
 import Sockets
+import System
 import Wire
 
 /// The downloading side: GET a file from its holder over HTTP into a hidden temporary file,
@@ -14,7 +15,7 @@ enum Transfer {
         case status(Int, String)
         case sizeMismatch(expected: UInt64, announced: UInt64?)
         case digestMismatch
-        case local(String, Int32)
+        case local(String, Errno)
         case network(SocketError)
 
         var description: String {
@@ -24,7 +25,7 @@ enum Transfer {
             case .sizeMismatch(let expected, let announced):
                 return "holder announced \(announced.map(String.init) ?? "no") length, expected \(expected) bytes"
             case .digestMismatch: return "the bytes received do not match the SHA-256 the holder announced"
-            case .local(let what, let code): return "\(what): \(String(cString: strerror(code)))"
+            case .local(let what, let code): return "\(what): \(code)"
             case .network(let error): return error.description
             }
         }
@@ -61,11 +62,12 @@ enum Transfer {
 
         // The temporary file lives in the peer's own hidden folder, never in Downloads/.
         let temporary = "\(store.partials)/\(QueryID.random()).part"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw Failure.local("cannot create \(temporary)", errno) }
+        let fd: Int32
+        do { fd = try Syscall.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode: 0o644) }
+        catch { throw Failure.local("cannot create \(temporary)", error.errno) }
         var keep = false
         defer {
-            close(fd)
+            Syscall.close(fd)
             if !keep { unlink(temporary) }
         }
         // Three buffers: one being filled, one being hashed, one spare. Gone with the hasher.
@@ -75,15 +77,8 @@ enum Transfer {
         /// Writes the first `count` bytes of `chunk` (from `hasher.buffer()`), then hands it to the hasher.
         func take(_ chunk: [UInt8], _ count: Int) throws {
             try chunk.withUnsafeBytes { bytes in
-                var written = 0
-                while written < count {
-                    let wrote = write(fd, bytes.baseAddress! + written, count - written)
-                    if wrote < 0 {
-                        if errno == EINTR { continue }
-                        throw Failure.local("cannot write \(file.name) into \(store.partials)", errno)
-                    }
-                    written += wrote
-                }
+                do throws(SystemError) { try Syscall.writeAll(fd, UnsafeRawBufferPointer(rebasing: bytes[..<count])) }
+                catch { throw Failure.local("cannot write \(file.name) into \(store.partials)", error.errno) }
             }
             hasher.submit(chunk, count: count)
             received += UInt64(count)
@@ -113,7 +108,7 @@ enum Transfer {
         let digest = hasher.finish()
         guard digest == expected else { throw Failure.digestMismatch }
         let destination = "\(store.downloads)/\(file.name)"
-        guard rename(temporary, destination) == 0 else { throw Failure.local("cannot move the file into \(store.downloads)", errno) }
+        guard rename(temporary, destination) == 0 else { throw Failure.local("cannot move the file into \(store.downloads)", .current) }
         keep = true
         return (destination, digest)
     }

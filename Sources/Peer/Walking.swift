@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Admission
 import NodeRuntime
-import Sockets
+import System
 import Wire
 
 /// The random walkers of others' searches passing through this peer, and the check-backs of

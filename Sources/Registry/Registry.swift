@@ -1,5 +1,6 @@
 import NodeRuntime
 import Sockets
+import System
 import Wire
 
 /// The metadata server: admits peers that present the join flag, gives each its port, refers it

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystemShims
 import Synchronization
+import System
 
 /// A TCP socket. Every descriptor is close-on-exec and non-blocking; the methods wait with
 /// poll(2) up to a `Deadline` (`sendFile`: in send, up to its `stall`), so no thread blocks
@@ -28,7 +29,7 @@ public final class Socket: Sendable {
     // MARK: Opening
 
     private static func open(family: Int32) throws(SocketError) -> Socket {
-        let fd = try Posix.call("socket") {
+        let fd = try Gate.call("socket") {
             Glibc.socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         }
         return Socket(descriptor: fd)
@@ -41,11 +42,11 @@ public final class Socket: Sendable {
         let address = try SocketAddress(host: host, port: port)
         let socket = try open(family: address.family)
         var one: Int32 = 1
-        try Posix.call("setsockopt(SO_REUSEADDR)") {
+        try Gate.call("setsockopt(SO_REUSEADDR)") {
             setsockopt(socket.fileDescriptor, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         }
-        try Posix.call("bind(\(address))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
-        try Posix.call("listen(\(address))") { Glibc.listen(socket.fileDescriptor, backlog) }
+        try Gate.call("bind(\(address))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+        try Gate.call("listen(\(address))") { Glibc.listen(socket.fileDescriptor, backlog) }
         return socket
     }
 
@@ -56,8 +57,8 @@ public final class Socket: Sendable {
         let socket = try open(family: AF_UNIX)
         let previous = umask(0o177)   // the socket file is created 0600, with no window of 0644
         defer { umask(previous) }
-        try Posix.call("bind(\(path))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
-        try Posix.call("listen(\(path))") { Glibc.listen(socket.fileDescriptor, backlog) }
+        try Gate.call("bind(\(path))") { address.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+        try Gate.call("listen(\(path))") { Glibc.listen(socket.fileDescriptor, backlog) }
         return socket
     }
 
@@ -67,9 +68,9 @@ public final class Socket: Sendable {
                                timeout: Duration) throws(SocketError) -> Socket {
         let socket = try open(family: address.family)
         if let source {
-            try Posix.call("bind(\(source))") { source.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
+            try Gate.call("bind(\(source))") { source.withSockaddr { bind(socket.fileDescriptor, $0, $1) } }
         }
-        let started = try Posix.callNonBlocking("connect(\(address))") {
+        let started = try Gate.callNonBlocking("connect(\(address))") {
             address.withSockaddr { Glibc.connect(socket.fileDescriptor, $0, $1) }
         }
         if started == nil {
@@ -78,8 +79,8 @@ public final class Socket: Sendable {
             }
             var code: Int32 = 0
             var length = socklen_t(MemoryLayout<Int32>.size)
-            try Posix.call("getsockopt(SO_ERROR)") { getsockopt(socket.fileDescriptor, SOL_SOCKET, SO_ERROR, &code, &length) }
-            if code != 0 { throw .system(call: "connect(\(address))", errno: code) }
+            try Gate.call("getsockopt(SO_ERROR)") { getsockopt(socket.fileDescriptor, SOL_SOCKET, SO_ERROR, &code, &length) }
+            if code != 0 { throw .system(SystemError(call: "connect(\(address))", errno: Errno(rawValue: code))) }
         }
         if address.family != AF_UNIX { socket.setNoDelay() }
         return socket
@@ -96,7 +97,7 @@ public final class Socket: Sendable {
             if isShutDown { throw .shutDown }
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
-            let fd = try Posix.callNonBlocking("accept") {
+            let fd = try Gate.callNonBlocking("accept") {
                 withUnsafeMutablePointer(to: &storage) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                         p2p_accept_cloexec_nonblock(fileDescriptor, $0, &length)
@@ -117,7 +118,7 @@ public final class Socket: Sendable {
     /// Reads what is available, waiting until `deadline`. Returns 0 at end of stream.
     public func read(into buffer: UnsafeMutableRawBufferPointer, until deadline: Deadline) throws(SocketError) -> Int {
         while true {
-            if let count = try Posix.callNonBlocking("recv", { recv(fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)) }) {
+            if let count = try Gate.callNonBlocking("recv", { recv(fileDescriptor, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT)) }) {
                 return count
             }
             guard try wait(for: Int16(POLLIN), until: deadline) else { throw .timedOut("read") }
@@ -128,7 +129,7 @@ public final class Socket: Sendable {
     public func write(_ bytes: UnsafeRawBufferPointer, until deadline: Deadline) throws(SocketError) {
         var offset = 0
         while offset < bytes.count {
-            let sent = try Posix.callNonBlocking("send") {
+            let sent = try Gate.callNonBlocking("send") {
                 send(fileDescriptor, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
             if let sent { offset += sent; continue }
@@ -158,13 +159,13 @@ public final class Socket: Sendable {
     /// still wakes it. `progress` is told the bytes sent so far.
     public func sendFile(from file: Int32, offset: Int64, count: Int64, stall: Duration,
                          progress: (Int64) -> Void = { _ in }) throws(SocketError) {
-        let flags = try Posix.call("fcntl(F_GETFL)") { fcntl(fileDescriptor, F_GETFL) }
+        let flags = try Gate.call("fcntl(F_GETFL)") { fcntl(fileDescriptor, F_GETFL) }
         let bound = max(stall, .milliseconds(1)).components   // a zero SO_SNDTIMEO would mean forever
         var timeout = timeval(tv_sec: Int(bound.seconds), tv_usec: Int(bound.attoseconds / 1_000_000_000_000))
-        try Posix.call("setsockopt(SO_SNDTIMEO)") {
+        try Gate.call("setsockopt(SO_SNDTIMEO)") {
             setsockopt(fileDescriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         }
-        try Posix.call("fcntl(F_SETFL)") { fcntl(fileDescriptor, F_SETFL, flags & ~O_NONBLOCK) }
+        try Gate.call("fcntl(F_SETFL)") { fcntl(fileDescriptor, F_SETFL, flags & ~O_NONBLOCK) }
         defer { _ = fcntl(fileDescriptor, F_SETFL, flags) }
         let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
         var sent: Int64 = 0
@@ -173,7 +174,7 @@ public final class Socket: Sendable {
             let start = position - position % page   // mmap takes page-aligned offsets only
             let length = Int(min(offset + count - start, Self.mapWindow))
             guard let window = mmap(nil, length, PROT_READ, MAP_SHARED, file, off_t(start)), window != MAP_FAILED else {
-                throw .system(call: "mmap", errno: errno)
+                throw .system(.current("mmap"))
             }
             defer { munmap(window, length) }
             var cursor = Int(position - start)
@@ -181,8 +182,8 @@ public final class Socket: Sendable {
                 let chunk = min(length - cursor, Self.sendChunk)
                 let done: Int?
                 do {
-                    done = try Posix.callNonBlocking("send") { send(fileDescriptor, window + cursor, chunk, Int32(MSG_NOSIGNAL)) }
-                } catch .system(_, let code) where code == EFAULT {
+                    done = try Gate.callNonBlocking("send") { send(fileDescriptor, window + cursor, chunk, Int32(MSG_NOSIGNAL)) }
+                } catch .system(let error) where error.errno == .badAddress {
                     throw .endOfStream(received: Int(sent))   // the file shrank under the mapping
                 } catch {
                     throw isShutDown ? .shutDown : error
@@ -208,7 +209,7 @@ public final class Socket: Sendable {
         var entry = pollfd(fd: fileDescriptor, events: events, revents: 0)
         while true {
             if isShutDown { throw .shutDown }
-            let ready = try Posix.call("poll") { poll(&entry, 1, deadline.pollMilliseconds) }
+            let ready = try Gate.call("poll") { poll(&entry, 1, deadline.pollMilliseconds) }
             if isShutDown { throw .shutDown }
             if ready > 0 { return true }
             if deadline.hasPassed { return false }
@@ -252,10 +253,10 @@ public final class Socket: Sendable {
         if fd >= 0 { _ = Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
-    /// Closes the descriptor, exactly once however often it is called. Never retried on EINTR:
-    /// on Linux the descriptor is gone either way.
+    /// Closes the descriptor, exactly once however often it is called (never retried on EINTR:
+    /// see `Syscall.close`).
     public func close() {
         let fd = descriptor.exchange(-1, ordering: .acquiringAndReleasing)
-        if fd >= 0 { _ = Glibc.close(fd) }
+        if fd >= 0 { Syscall.close(fd) }
     }
 }

@@ -1,13 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-import CSystemShims
+import System
 
-/// What went wrong in the socket layer. System failures carry the call's name and errno, so a
-/// log line says "connect(127.0.0.1:7000): Connection refused" rather than "error -1".
+/// What went wrong in the socket layer. System failures carry the call's name and errno
+/// (`SystemError`), so a log line says "connect(127.0.0.1:7000): Connection refused".
 public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A system call failed: its name (with context, such as an address) and `errno`.
-    case system(call: String, errno: Int32)
+    /// A system call failed: its name (with context, such as an address) and errno.
+    case system(SystemError)
     /// The deadline passed before the operation could finish.
     case timedOut(String)
     /// The other side closed the stream (`received` bytes of the expected message had arrived).
@@ -23,7 +20,7 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .system(let call, let code): return "\(call): \(String(cString: strerror(code)))"
+        case .system(let error): return error.description
         case .timedOut(let what): return "\(what): timed out"
         case .endOfStream(let received):
             return received == 0 ? "connection closed by the other side"
@@ -39,46 +36,21 @@ public enum SocketError: Error, Equatable, Sendable, CustomStringConvertible {
     public var isDisconnect: Bool {
         switch self {
         case .endOfStream: return true
-        case .system(_, let code): return code == ECONNRESET || code == EPIPE || code == ENOTCONN
+        case .system(let error): return [.connectionReset, .brokenPipe, .socketNotConnected].contains(error.errno)
         default: return false
         }
     }
 }
 
-/// The one place where system calls are made and EINTR is retried.
-public enum Posix {
-    /// Calls `body` until it does not fail with EINTR; throws `.system(call, errno)` on -1.
+/// The system layer's gate (`Syscall`), with its failures as `SocketError.system`: what every
+/// call in this module goes through.
+enum Gate {
     @discardableResult
-    public static func call<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SocketError) -> T {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            throw .system(call: name(), errno: code)
-        }
+    static func call<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SocketError) -> T {
+        do { return try Syscall.call(name(), body) } catch { throw .system(error) }
     }
 
-    /// Like `call`, but returns nil for EAGAIN/EWOULDBLOCK (and EINPROGRESS), so the caller polls.
-    public static func callNonBlocking<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SocketError) -> T? {
-        while true {
-            let result = body()
-            if result != -1 { return result }
-            let code = errno
-            if code == EINTR { continue }
-            if code == EAGAIN || code == EWOULDBLOCK || code == EINPROGRESS { return nil }
-            throw .system(call: name(), errno: code)
-        }
-    }
-
-    /// Writing to a closed socket or pipe must be an error, not a process-killing signal:
-    /// `sendfile` and `write` take no MSG_NOSIGNAL, so every executable calls this first.
-    public static func ignoreSIGPIPE() {
-        signal(SIGPIPE, SIG_IGN)
-    }
-
-    /// stdout and stderr line-buffered, so a pipe sees each line as soon as it is printed.
-    public static func lineBufferStandardStreams() {
-        p2p_line_buffer_standard_streams()
+    static func callNonBlocking<T: BinaryInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SocketError) -> T? {
+        do { return try Syscall.callNonBlocking(name(), body) } catch { throw .system(error) }
     }
 }

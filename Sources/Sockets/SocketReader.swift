@@ -1,3 +1,5 @@
+import System
+
 /// Buffered reading from one socket, by one thread: exact counts, capped lines, and "whatever
 /// arrives" for parsers that decide themselves when a message is complete.
 public struct SocketReader {

@@ -2,6 +2,7 @@ import Control
 import Foundation
 import NodeRuntime
 import Sockets
+import System
 
 /// The control socket: one JSON request per connection, answered with one JSON line (or a
 /// stream of progress or log lines, then the answer). Anything malformed gets an error and the

@@ -1,6 +1,6 @@
 import Foundation
 import Control
-import Sockets
+import System
 
 /// Every process's output lines: appended to `logs/NAME.log` (rotated to `NAME.log.1` past a
 /// size limit, so a flood cannot fill the disk), kept in a short tail for failure reports, and

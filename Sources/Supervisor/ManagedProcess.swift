@@ -1,7 +1,7 @@
 import Control
 import Foundation
 import NetworkConfig
-import Sockets
+import System
 
 /// What to run for one entry of the network, and how to treat its exits.
 struct ProcessSpec: Sendable {

@@ -1,7 +1,7 @@
 import Control
 import Foundation
 import NetworkConfig
-import Sockets
+import System
 
 /// What the control socket's commands do: status, topology, files, send, restart, kill, down.
 extension Supervisor {
@@ -84,7 +84,7 @@ extension Supervisor {
         guard let process = process(named: name) else { return unknownName(name, peersOnly: false) }
         guard (1...64).contains(number) else { return .failure("there is no signal \(number); Linux's are 1 to 64", exitCode: 2) }
         guard let pid = process.runtime.withLock({ $0.pid }) else { return .failure("\(process.name) is not running") }
-        guard kill(pid, number) == 0 else { return .failure("kill \(pid): \(String(cString: strerror(errno)))") }
+        do { try Syscall.call("kill \(pid)") { kill(pid, number) } } catch { return .failure(error.description) }
         note("sent signal \(number) to \(process.name) (pid \(pid)) on request")
         return .done
     }

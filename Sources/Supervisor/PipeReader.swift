@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 
 /// Reads the output pipes of every child on one thread with poll(2), so a network of a
 /// thousand peers needs no two thousand reader threads, and a child that floods its pipe is
@@ -48,12 +48,17 @@ final class PipeReader: Sendable {
 
     private func drain(_ fd: Int32, _ buffer: inout [UInt8]) {
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { return }
-            if count <= 0 {   // end of file (or an error that ends it just the same)
+            let count: Int
+            do {
+                guard let got = try Syscall.callNonBlocking("read", { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } })
+                else { return }   // drained for now
+                count = got
+            } catch {
+                count = 0   // an error ends the stream just the same
+            }
+            if count == 0 {   // end of file
                 let source = sources.withLock { $0.removeValue(forKey: fd) }
-                close(fd)
+                Syscall.close(fd)
                 if let source {
                     if !source.pending.isEmpty { source.handler(String(decoding: source.pending, as: UTF8.self)) }
                     source.handler(nil)

@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 
 /// Starts every child from one long-lived thread. PR_SET_PDEATHSIG fires when the *thread*
 /// that spawned a child exits, so spawning from short-lived threads (a restart timer, a

@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import System
 
 /// The folder a running network keeps its state in (SPEC.md): `supervisor.pid`, the control
 /// socket (or, when the folder's path is too long for one, `control.path` naming where it is),
@@ -42,10 +43,9 @@ public struct StateDirectory: Sendable {
     /// The pid of the supervisor running on this folder, or nil. A pid file whose supervisor
     /// no longer holds the lock is stale.
     public func runningSupervisor() -> Int32? {
-        let fd = open(lockFile, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        guard flock(fd, LOCK_SH | LOCK_NB) != 0, errno == EWOULDBLOCK else { return nil }
+        guard let fd = try? Syscall.open(lockFile, O_RDONLY | O_CLOEXEC) else { return nil }
+        defer { Syscall.close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0, Errno.current == .wouldBlock else { return nil }
         let text = (try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? ""
         return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -66,10 +66,9 @@ public final class StateLock: Sendable {
     /// Takes the lock; nil when another supervisor holds it.
     public init?(_ directory: StateDirectory) throws {
         try directory.create()
-        let fd = open(directory.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+        let fd = try Syscall.open(directory.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, mode: 0o600)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
+            Syscall.close(fd)
             return nil
         }
         self.directory = directory

@@ -2,7 +2,7 @@ import Control
 import Foundation
 import NetworkConfig
 import NodeRuntime
-import Sockets
+import System
 import Synchronization
 
 /// Runs a network: the registry, then one process per peer, each with pipes drained

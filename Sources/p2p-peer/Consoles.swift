@@ -4,7 +4,7 @@ import Glibc
 import Control
 import NodeRuntime
 import Peer
-import Sockets
+import System
 
 /// The console a person types into: one command per line, answers as text on stdout. When
 /// stdin ends the peer keeps serving (it may run in the background) until Stop or a signal.

@@ -5,7 +5,7 @@ import Admission
 import Control
 import NodeRuntime
 import Peer
-import Sockets
+import System
 import Wire
 
 let spec = CommandSpec(
@@ -32,7 +32,7 @@ let spec = CommandSpec(
 let arguments = spec.parseOrExit()
 let supervised = arguments.has("supervised")
 if supervised { becomeSupervisedChild() }
-Posix.ignoreSIGPIPE()
+Syscall.ignoreSIGPIPE()
 // Past a file-size limit (ulimit -f) a download's write then fails with EFBIG, reported as a
 // clear error, instead of SIGXFSZ killing the peer.
 _ = Glibc.signal(SIGXFSZ, SIG_IGN)

@@ -5,7 +5,7 @@ import Admission
 import NodeRuntime
 import Control
 import Registry
-import Sockets
+import System
 
 let spec = CommandSpec(
     name: "p2p-registry",
@@ -27,7 +27,7 @@ let spec = CommandSpec(
 
 let arguments = spec.parseOrExit()
 if arguments.has("supervised") { becomeSupervisedChild() }
-Posix.ignoreSIGPIPE()
+Syscall.ignoreSIGPIPE()
 if !arguments.positionals.isEmpty { spec.usageExit("unexpected argument '\(arguments.positionals[0])'") }
 
 var configuration = RegistryConfiguration()

@@ -3,6 +3,7 @@ import NodeRuntime
 import Peer
 import Registry
 import Sockets
+import System
 
 /// The figures measured inside one process: a loopback round trip, the raw loopback copy
 /// limit, and lookups over real overlays of peers run in this process.

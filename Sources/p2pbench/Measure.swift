@@ -1,6 +1,6 @@
 import CSystemShims
 import Foundation
-import Sockets
+import System
 
 /// Timing whole commands and reading figures off the system, for the benchmark.
 enum Measure {

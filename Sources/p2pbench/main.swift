@@ -2,7 +2,7 @@ import Foundation
 import NodeRuntime
 import Peer
 import Registry
-import Sockets
+import System
 
 // p2pbench: the figures of SPEC's performance goals, each against a reference measured in the
 // same run, the two interleaved, medians of several runs. Loopback only, data on /dev/shm.
@@ -18,7 +18,7 @@ let runs: Int
 do { runs = try arguments.integer("runs", default: 5, in: 1...100) } catch { spec.usageExit(error.message) }
 let quick = arguments.has("quick")
 let out = arguments.value("out") ?? ".p2p/bench.json"
-Posix.ignoreSIGPIPE()
+Syscall.ignoreSIGPIPE()
 Log.silence()
 
 let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]

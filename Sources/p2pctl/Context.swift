@@ -4,6 +4,7 @@ import Foundation
 import NetworkConfig
 import NodeRuntime
 import Sockets
+import System
 import Supervisor
 
 /// What every command needs: where the config and the state folder are, where the other
@@ -54,7 +55,7 @@ struct Context {
     func ask(_ request: ControlRequest, stream: (ControlResponse) -> Void = { _ in }) -> ControlResponse? {
         let socket: Socket
         do { socket = try Socket.connect(to: SocketAddress(unixPath: state.socketPath), timeout: .seconds(5)) }
-        catch .system(_, EACCES) {
+        catch .system(let error) where error.errno == .permissionDenied {
             Log.error(Context.program, "permission denied on \(state.socketPath): the network in \(state.path) belongs to another user")
             exit(ExitCode.failure)
         } catch {

@@ -3,7 +3,7 @@ import CSystemShims
 import Foundation
 import NetworkConfig
 import NodeRuntime
-import Sockets
+import System
 import Supervisor
 
 /// `up`: checks the config and what is already running, then either becomes the supervisor
@@ -40,8 +40,8 @@ func up(_ context: Context, detach: Bool, timeout: Double) -> Never {
 /// for, so a supervisor that dies early is noticed at once.
 private func startDetached(_ context: Context, timeout: Double) -> Never {
     var fds: [Int32] = [-1, -1]
-    guard pipe(&fds) == 0 else {
-        Log.error(Context.program, "pipe: \(String(cString: strerror(errno)))")
+    do { try Syscall.call("pipe") { pipe(&fds) } } catch {
+        Log.error(Context.program, error.description)
         exit(ExitCode.failure)
     }
     // Close-on-exec on both ends: the child gets the write end only as its descriptor 3.
@@ -52,17 +52,15 @@ private func startDetached(_ context: Context, timeout: Double) -> Never {
     var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     let pid = p2p_spawn_detached(arguments[0], &argv, fds[1])
-    close(fds[1])
+    let failure = Errno.current   // before close, which may change it
+    Syscall.close(fds[1])
     guard pid > 0 else {
-        Log.error(Context.program, "cannot start the supervisor: \(String(cString: strerror(errno)))")
+        Log.error(Context.program, "cannot start the supervisor: \(failure)")
         exit(ExitCode.failure)
     }
     var report: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let count = read(fds[0], &buffer, buffer.count)
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { break }
+    while let count = try? Syscall.read(fds[0], into: &buffer), count > 0 {   // until end of file (or an error)
         report += buffer[..<count]
     }
     let text = String(decoding: report, as: UTF8.self)
@@ -80,13 +78,13 @@ func supervise(_ context: Context, config: NetworkConfig, timeout: Double, repor
     // Before any thread exists: the signals are taken by sigwait on a thread of ours, and
     // writing to a child that has gone must be an error, not the end of the supervisor.
     let signals = SignalWaiter(SIGINT, SIGTERM, SIGHUP)
-    Posix.ignoreSIGPIPE()
+    Syscall.ignoreSIGPIPE()
     // The report pipe must not leak into the children: its end of file is what `up -d` waits for.
     if let report { _ = fcntl(report, F_SETFD, FD_CLOEXEC) }
     func say(_ text: String, success: Bool) {
         if let report {
             let bytes = Array(((success ? "ready " : "") + text + "\n").utf8)
-            _ = bytes.withUnsafeBytes { write(report, $0.baseAddress, $0.count) }
+            _ = try? Syscall.writeAll(report, bytes)
         } else if success {
             Log.answer(context.paint(text, "1"))
         } else {
@@ -95,7 +93,8 @@ func supervise(_ context: Context, config: NetworkConfig, timeout: Double, repor
     }
     let lock: StateLock?
     do { lock = try StateLock(context.state) } catch {
-        say("cannot use state dir \(context.state.path): \(error.localizedDescription)", success: false)
+        let reason = (error as? SystemError)?.description ?? error.localizedDescription
+        say("cannot use state dir \(context.state.path): \(reason)", success: false)
         exit(ExitCode.failure)
     }
     guard let lock else {

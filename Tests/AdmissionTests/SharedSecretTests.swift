@@ -1,5 +1,6 @@
 import Admission
 import Foundation
+import System
 import Testing
 
 @Suite struct SharedSecretTests {
@@ -29,7 +30,7 @@ import Testing
         let short = try file("hunter2\n", mode: 0o600)
         #expect(throws: SharedSecret.LoadError.tooShort(source: short, length: 7)) { try SharedSecret.load(file: short) }
         #expect(throws: SharedSecret.LoadError.notAFile(path: folder)) { try SharedSecret.load(file: folder) }
-        #expect(throws: SharedSecret.LoadError.unreadable(path: folder + "/none", errno: ENOENT)) {
+        #expect(throws: SharedSecret.LoadError.unreadable(path: folder + "/none", errno: .noSuchFileOrDirectory)) {
             try SharedSecret.load(file: folder + "/none")
         }
         let message = SharedSecret.LoadError.readableByOthers(path: open, mode: 0o644).description

@@ -1,5 +1,6 @@
 import CSHA256
 import Digest
+import System
 import Foundation
 import Testing
 
@@ -130,14 +131,9 @@ private func sha(_ string: String) -> String { SHA256.hash(Array(string.utf8)).h
     }
 
     @Test func missingFileThrows() {
-        #expect(throws: SHA256FileError.self) {
-            try SHA256.hash(fileAtPath: "/nonexistent/definitely/not/here")
-        }
-        do {
-            _ = try SHA256.hash(fileAtPath: "/nonexistent/definitely/not/here")
-        } catch {
-            #expect(error.errno == ENOENT)
-            #expect(error.operation == "open")
+        let path = "/nonexistent/definitely/not/here"
+        #expect(throws: SystemError(call: "open(\(path))", errno: .noSuchFileOrDirectory)) {
+            try SHA256.hash(fileAtPath: path)
         }
     }
 }

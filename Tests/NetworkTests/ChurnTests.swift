@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 import Testing
 
 /// Peers die (`kill -9`) one every half second while downloads go on: the downloads still

@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import System
 import Testing
 
 /// Bad configs, peers that cannot start, hostile bytes on the control socket, floods.

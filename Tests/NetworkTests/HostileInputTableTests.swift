@@ -1,6 +1,7 @@
 import Foundation
 import NodeRuntime
 import Sockets
+import System
 import Testing
 import Wire
 

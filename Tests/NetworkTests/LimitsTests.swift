@@ -3,6 +3,7 @@ import NodeRuntime
 @testable import Peer
 import Registry
 import Sockets
+import System
 import Testing
 import Wire
 

@@ -169,7 +169,9 @@ import Wire
         kill(receiver, SIGKILL)
         try #require(held, "the transfer ended before the receiver could be stopped")
 
-        #expect(eventually(30) { network.row("r")?.string("state") == "running" && network.pid("r") != receiver },
+        // State and pid from one row: read from two `status` calls, the first could see the
+        // killed process still "running" and the second the new one before it is ready.
+        #expect(eventually(30) { network.row("r").map { $0.string("state") == "running" && ($0["pid"] as? Int).map(Int32.init) != receiver } ?? false },
                 "r did not come back: \(network.row("r") ?? [:])")
         #expect(!FileManager.default.fileExists(atPath: partials + "/" + partial), "the stale partial file survived the restart")
         // send asks the restarted peer again: the file is then whole; nothing partial either way.

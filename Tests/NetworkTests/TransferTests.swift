@@ -2,6 +2,7 @@ import Digest
 import Foundation
 @testable import Peer
 import Sockets
+import System
 import Testing
 import Wire
 

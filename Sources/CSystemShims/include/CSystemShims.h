@@ -12,13 +12,6 @@ int p2p_accept_cloexec_nonblock(int fd, struct sockaddr *address, socklen_t *len
 /// that spawned it exits. Returns 0 or -1 with errno.
 int p2p_set_parent_death_signal(int signal);
 
-/// The calling thread's errno (Swift's `errno` is thread-local too, but this keeps the shim
-/// module self-contained for callers that only import it).
-int p2p_errno(void);
-
-/// Makes stdout and stderr line-buffered, so a pipe sees every line as soon as it is printed.
-void p2p_line_buffer_standard_streams(void);
-
 /// Names the calling thread (visible in top -H and gdb); at most 15 bytes are kept.
 void p2p_name_this_thread(const char *name);
 

@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import System
 
 /// Writes `bytes` to `socket` and reads until the other side closes, or until `enough` says
 /// what has arrived will do (HTTP keeps a connection open after a 404). Returns what arrived;

@@ -1,5 +1,5 @@
 import Foundation
-import Sockets
+import System
 import Testing
 
 /// The folder holding the built executables: $P2P_BIN, else the folder of this test binary
@@ -88,10 +88,7 @@ final class Spawned {
             }
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65536)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count < 0 && errno == EINTR { continue }
-                if count <= 0 { break }
+            while let count = try? Syscall.read(descriptor, into: &buffer), count > 0 {
                 pending += buffer[..<count]
                 var complete: [String] = []
                 while let newline = pending.firstIndex(of: 10) {
