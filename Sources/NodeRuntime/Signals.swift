@@ -24,6 +24,8 @@ public struct SignalWaiter: Sendable {
         sigemptyset(&set)
         for signal in signals { sigaddset(&set, signal) }
         var received: Int32 = 0
+        // sigwait returns its error instead of setting errno, and its only one (EINVAL, a bad
+        // set) cannot happen with this set: not a call for the gate.
         while sigwait(&set, &received) != 0 {}
         return received
     }

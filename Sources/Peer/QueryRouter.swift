@@ -1,4 +1,4 @@
-import Sockets
+import System
 import Wire
 
 /// The flooding state of one peer: which query ids it has seen and where each came from (so a

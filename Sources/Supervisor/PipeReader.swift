@@ -38,7 +38,13 @@ final class PipeReader: Sendable {
         while true {
             var entries = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
             entries += sources.withLock { $0.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
-            guard poll(&entries, nfds_t(entries.count), -1) > 0 else { continue }
+            do {
+                try Syscall.call("poll") { poll(&entries, nfds_t(entries.count), -1) }
+            } catch {
+                // ENOMEM: only time can mend it; a pause, not a spin at a whole core.
+                Syscall.sleep(for: .milliseconds(100))
+                continue
+            }
             if entries[0].revents != 0 { while read(wake.read, &buffer, buffer.count) > 0 {} }
             for entry in entries.dropFirst() where entry.revents != 0 {
                 drain(entry.fd, &buffer)

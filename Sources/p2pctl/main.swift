@@ -1,7 +1,6 @@
 import Control
 import Foundation
 import NodeRuntime
-import Sockets
 import Supervisor
 
 // p2pctl [-c|--config FILE] [--state-dir DIR] COMMAND [ARGS]: the supervisor and the user's
