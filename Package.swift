@@ -65,5 +65,6 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
         .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime"], swiftSettings: swift6),
     ]
 )

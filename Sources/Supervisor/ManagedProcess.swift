@@ -15,7 +15,7 @@ struct ProcessSpec: Sendable {
 }
 
 /// One supervised process across its restarts: its state, its stdin for typed requests, the
-/// requests waiting for an answer, and the restart bookkeeping (backoff, crash-loop count).
+/// requests waiting for an answer, and the restart bookkeeping (see `RestartRules`).
 final class ManagedProcess: Sendable {
     struct Pending: Sendable {
         var reply: Reply?
@@ -33,9 +33,9 @@ final class ManagedProcess: Sendable {
         var startedAt: ContinuousClock.Instant?
         var generation = 0
         var restarts = 0
-        /// Exits within `quickExit` of starting, in a row.
+        /// Exits within `RestartRules.quickExit` of starting, in a row.
         var quickFailures = 0
-        var backoff = ManagedProcess.firstBackoff
+        var backoff = RestartRules.firstBackoff
         var neighbours: [String] = []
         /// The registry's members, as it reported them (a restarted registry starts empty).
         var members: Set<String> = []
@@ -47,12 +47,6 @@ final class ManagedProcess: Sendable {
         var pending: [Int: Pending] = [:]
         var nextRequest = 0
     }
-
-    static let firstBackoff = 0.1
-    static let maxBackoff = 5.0
-    static let quickExit: Duration = .seconds(1)
-    static let quickFailureLimit = 5
-    static let stableAfter: Duration = .seconds(10)
 
     let spec: ProcessSpec
     let runtime = Protected(Runtime())

@@ -199,11 +199,10 @@ public final class Supervisor: Sendable {
         }
     }
 
-    /// Foundation's termination handler (never a second waitpid): decide stopped, failed or
-    /// restart, by SPEC.md's policy.
+    /// Foundation's termination handler (never a second waitpid): applies `RestartRules`.
     private func exited(_ process: ManagedProcess, generation: Int, status: Int32, signalled: Bool) {
         let description = signalled ? "killed by signal \(status)" : "exited with status \(status)"
-        let delay = process.runtime.withLock(notify: true) { state -> Double? in
+        let decision = process.runtime.withLock(notify: true) { state -> RestartDecision? in
             guard state.generation == generation else { return nil }
             try? state.input?.close()
             state.input = nil
@@ -211,36 +210,15 @@ public final class Supervisor: Sendable {
             state.lastExit = description
             state.pending.removeAll()   // a waiting request sees its entry gone: the child exited
             let ran = state.startedAt.map { ContinuousClock.now - $0 } ?? .zero
-            if state.restartWhenStopped && !isStopping {
-                state.restartWhenStopped = false
-                state.restarts += 1
-                state.phase = .restarting
-                return 0
-            }
-            let cleanExit = !signalled && status == 0
-            if state.stopping || isStopping || !state.everReady {
-                state.phase = cleanExit || state.stopping || isStopping ? .stopped : .failed
-                return nil
-            }
-            switch process.spec.restart {
-            case .no: state.phase = cleanExit ? .stopped : .failed; return nil
-            case .onFailure where cleanExit: state.phase = .stopped; return nil
-            default: break
-            }
-            state.quickFailures = ran < ManagedProcess.quickExit ? state.quickFailures + 1 : 0
-            if state.quickFailures >= ManagedProcess.quickFailureLimit {
-                state.phase = .failed
-                return nil
-            }
-            if ran >= ManagedProcess.stableAfter { state.backoff = ManagedProcess.firstBackoff }
-            let delay = state.backoff
-            state.backoff = min(state.backoff * 2, ManagedProcess.maxBackoff)
-            state.restarts += 1
-            state.phase = .restarting
-            return delay
+            let (decision, history) = RestartRules.decide(
+                after: ChildExit(status: status, signalled: signalled, ran: ran), history: state.restartHistory,
+                policy: process.spec.restart, supervisorStopping: isStopping)
+            state.restartHistory = history
+            state.phase = decision.phase
+            return decision
         }
         let phase = process.runtime.withLock { $0.phase }
-        guard let delay else {
+        guard case .restart(let delay)? = decision else {
             if !isStopping { note("\(process.name) \(description); \(phase.rawValue)") }
             return
         }
