@@ -29,7 +29,6 @@ final class ManagedProcess: Sendable {
         var phase = ProcessStatus.State.stopped
         var pid: Int32?
         var port: UInt16?
-        var input: FileHandle?
         var startedAt: ContinuousClock.Instant?
         var generation = 0
         var restarts = 0
@@ -50,12 +49,19 @@ final class ManagedProcess: Sendable {
 
     let spec: ProcessSpec
     let runtime = Protected(Runtime())
+    /// Its stdin, with a lock of its own (see `writeLine`).
+    let input = ChildInput()
 
     init(spec: ProcessSpec) {
         self.spec = spec
     }
 
     var name: String { spec.name }
+
+    /// Writes one line to the child's stdin, whole, never interleaved with another writer's.
+    func writeLine(_ line: String) throws {
+        try input.writeLine(line)
+    }
 
     // MARK: Messages from the child
 
@@ -94,16 +100,16 @@ final class ManagedProcess: Sendable {
     /// download that keeps making progress is not cut off. `progress` hears every step.
     func request(_ command: ChildCommand, timeout: Double,
                  progress: (TransferProgress) -> Void = { _ in }) -> Reply {
-        let started = runtime.withLock { state -> (Int, FileHandle)? in
-            guard state.phase == .running, let input = state.input else { return nil }
+        let started = runtime.withLock { state -> Int? in
+            guard state.phase == .running, state.pid != nil else { return nil }
             state.nextRequest += 1
             state.pending[state.nextRequest] = Pending()
-            return (state.nextRequest, input)
+            return state.nextRequest
         }
-        guard let (id, input) = started else { return Reply(ok: false, error: "\(name) is not running") }
+        guard let id = started else { return Reply(ok: false, error: "\(name) is not running") }
         defer { runtime.withLock { _ = $0.pending.removeValue(forKey: id) } }
         do {
-            try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
+            try writeLine(JSONLines.encode(ChildRequest(id: id, command: command)))
         } catch {
             // Its stdin is closed: the child has just died. Wait until its exit is handled (that
             // ends every pending request), so the caller sees it restarting and can ask again.

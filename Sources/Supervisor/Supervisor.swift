@@ -175,9 +175,9 @@ public final class Supervisor: Sendable {
                 process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
                 return "could not start \(process.spec.executable): \(error.localizedDescription)"
             }
+            process.input.attach(input.fileHandleForWriting)
             process.runtime.withLock(notify: true) { state in
                 state.pid = child.processIdentifier
-                state.input = input.fileHandleForWriting
                 state.startedAt = .now
                 state.neighbours = []
                 state.members = []
@@ -202,10 +202,11 @@ public final class Supervisor: Sendable {
     /// Foundation's termination handler (never a second waitpid): applies `RestartRules`.
     private func exited(_ process: ManagedProcess, generation: Int, status: Int32, signalled: Bool) {
         let description = signalled ? "killed by signal \(status)" : "exited with status \(status)"
+        let current = process.runtime.withLock { $0.generation == generation }
+        // Outside the runtime lock: a write under way holds stdin's lock until it fails.
+        if current { process.input.close() }
         let decision = process.runtime.withLock(notify: true) { state -> RestartDecision? in
             guard state.generation == generation else { return nil }
-            try? state.input?.close()
-            state.input = nil
             state.pid = nil
             state.lastExit = description
             state.pending.removeAll()   // a waiting request sees its entry gone: the child exited
