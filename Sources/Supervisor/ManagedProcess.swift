@@ -8,7 +8,6 @@ struct ProcessSpec: Sendable {
     let name: String
     let role: ProcessStatus.Role
     let executable: String
-    let arguments: [String]
     let restart: NetworkConfig.RestartPolicy
     /// A peer's shared folder (for the file count in `status`).
     let folder: String?

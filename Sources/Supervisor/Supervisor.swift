@@ -31,32 +31,27 @@ public final class Supervisor: Sendable {
         self.log = LogBook(folder: directory.logs)
         registry = ManagedProcess(spec: ProcessSpec(
             name: "registry", role: .registry, executable: binFolder + "/p2p-registry",
-            arguments: Supervisor.registryArguments(config, port: config.registry.port),
             restart: .onFailure, folder: nil))
         peers = config.peers.map { peer in
             ManagedProcess(spec: ProcessSpec(
                 name: peer.name, role: .peer, executable: binFolder + "/p2p-peer",
-                arguments: [], restart: peer.restart, folder: peer.dir))
+                restart: peer.restart, folder: peer.dir))
         }
     }
 
-    static func registryArguments(_ config: NetworkConfig, port: UInt16) -> [String] {
-        var arguments = ["--supervised", "--host", config.registry.host, "--port", "\(port)",
-                         "--max-peers", "\(config.registry.maxPeers)", "--flag", config.registry.flag,
-                         "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)"]
-        if let range = config.registry.peerPorts { arguments += ["--peer-ports", "\(range.lowerBound)-\(range.upperBound)"] }
-        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
-        return arguments
+    /// How the registry is started, listening on `port`.
+    static func registryLaunch(_ config: NetworkConfig, port: UInt16) -> RegistryLaunch {
+        RegistryLaunch(host: config.registry.host, port: port, maxPeers: config.registry.maxPeers, flag: config.registry.flag,
+                       referral: config.registry.referral, neighbours: config.network.neighbours,
+                       peerPorts: config.registry.peerPorts, secretFile: config.registry.secretFile, supervised: true)
     }
 
-    func peerArguments(_ peer: NetworkConfig.Peer, registryPort: UInt16) -> [String] {
-        var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
-                         "--registry", config.registry.host.contains(":") ? "[\(config.registry.host)]:\(registryPort)" : "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
-                         "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)",
-                         "--query-timeout", "\(config.network.queryTimeout)"]
-        if peer.shareDownloads { arguments.append("--share-downloads") }
-        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
-        return arguments
+    /// How a peer is started, joining the registry on `registryPort`.
+    static func peerLaunch(_ config: NetworkConfig, _ peer: NetworkConfig.Peer, registryPort: UInt16) -> PeerLaunch {
+        PeerLaunch(name: peer.name, directory: peer.dir, registry: Endpoint(host: config.registry.host, port: registryPort),
+                   flag: config.registry.flag, ttl: config.network.ttl, neighbours: config.network.neighbours,
+                   queryTimeout: config.network.queryTimeout, shareDownloads: peer.shareDownloads,
+                   secretFile: config.registry.secretFile, supervised: true)
     }
 
     var all: [ManagedProcess] { [registry] + peers }
@@ -96,13 +91,11 @@ public final class Supervisor: Sendable {
         log.clear()
         let deadline = Deadline.after(seconds: timeout)
         do {
-            try launch(registry, arguments: registry.spec.arguments)
+            try launch(registry, arguments: arguments(for: registry))
             let port = try awaitReady(registry, until: deadline)
             registryPort.withLock { $0 = port }
             let launching = ContinuousClock.now
-            for (process, peer) in zip(peers, config.peers) {
-                try launch(process, arguments: peerArguments(peer, registryPort: port))
-            }
+            for process in peers { try launch(process, arguments: arguments(for: process)) }
             note("started \(peers.count) peers in \(ContinuousClock.now - launching)")
             for process in peers { _ = try awaitReady(process, until: deadline) }
             note("network ready: registry on port \(port), \(peers.count) peers")
@@ -231,11 +224,11 @@ public final class Supervisor: Sendable {
         }
     }
 
-    /// The arguments for a restart: the registry comes back on the port it had.
+    /// The arguments for a start or restart: the registry comes back on the port it had.
     func arguments(for process: ManagedProcess) -> [String] {
         let port = registryPort.snapshot ?? config.registry.port
-        if process === registry { return Self.registryArguments(config, port: port) }
+        if process === registry { return Self.registryLaunch(config, port: port).arguments }
         guard let peer = config.peers.first(where: { $0.name == process.name }) else { return [] }
-        return peerArguments(peer, registryPort: port)
+        return Self.peerLaunch(config, peer, registryPort: port).arguments
     }
 }
