@@ -46,18 +46,7 @@ public final class Registry: Sendable {
     /// Accepts connections until `stop()`; each is served on its own thread.
     public func run() {
         Log.event("registry listening on \(configuration.host):\(port) (max \(configuration.maxPeers) peers, referral \(configuration.referral.rawValue))")
-        while true {
-            let connection: Socket
-            do {
-                connection = try listener.accept()
-            } catch .shutDown {
-                return
-            } catch {
-                // EMFILE and friends: the listener is fine, the process is short of something.
-                Log.event("accept failed: \(error); retrying")
-                _ = try? listener.wait(for: 0, until: .after(.milliseconds(100)))
-                continue
-            }
+        AcceptLoop.run(listener: { listener }, log: { Log.event($0) }) { connection in
             let framed = FrameConnection(connection)
             let (session, evicted) = sessions.withLock { state -> (Int, FrameConnection?) in
                 state.count += 1
