@@ -109,12 +109,13 @@ public final class Registry: Sendable {
         }
 
         var member: Membership.Member
+        let admittedCount: Int   // counted with the admission, so two joins never show one count
         do {
-            member = try membership.withLock { (table) throws(Membership.Refusal) in
+            (member, admittedCount) = try membership.withLock { (table) throws(Membership.Refusal) in
                 let admitted = try table.admit(name: name, flag: flag, port: port, host: configuration.host,
                                                neighbours: neighbours, session: session)
                 membersObserver.snapshot?(admitted.name, true)
-                return admitted
+                return (admitted, table.count)
             }
         } catch {
             Log.event("refused \(WireLimits.clipped(name, to: 40)) from \(remote): \(error)")
@@ -122,13 +123,13 @@ public final class Registry: Sendable {
             return
         }
         defer {
-            let left = membership.withLock { table in
-                guard table.remove(member.name, session: session) else { return false }
+            let remaining = membership.withLock { table -> Int? in
+                guard table.remove(member.name, session: session) else { return nil }
                 membersObserver.snapshot?(member.name, false)
-                return true
+                return table.count
             }
-            if left {
-                Log.event("\(member.name) left (\(membership.withLock { $0.count }) of \(configuration.maxPeers) peers remain)")
+            if let remaining {
+                Log.event("\(member.name) left (\(remaining) of \(configuration.maxPeers) peers remain)")
             }
         }
 
@@ -137,9 +138,8 @@ public final class Registry: Sendable {
                 $0.referrals(for: name, count: configuration.neighbours, exclude: neighbours)
             }
             try connection.send(.welcome(port: member.port, referrals: referrals))
-            let count = membership.withLock { $0.count }
             let referred = referrals.isEmpty ? "nobody yet" : referrals.map(\.name).joined(separator: ", ")
-            Log.event("\(name) joined on port \(member.port) (\(count) of \(configuration.maxPeers)); referred to \(referred)")
+            Log.event("\(name) joined on port \(member.port) (\(admittedCount) of \(configuration.maxPeers)); referred to \(referred)")
             try follow(connection, member: &member, session: session)
         } catch {
             Log.event("\(name): \(error)")

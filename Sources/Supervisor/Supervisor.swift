@@ -6,7 +6,7 @@ import Sockets
 import Synchronization
 
 /// Runs a network: the registry, then one process per peer, each with pipes drained
-/// continuously; restarts what exits unexpectedly (SPEC.md's policy); answers the control
+/// continuously; restarts what exits unexpectedly (the README's policy, under "Processes"); answers the control
 /// socket; and stops everything in order.
 public final class Supervisor: Sendable {
     public let config: NetworkConfig
@@ -96,7 +96,8 @@ public final class Supervisor: Sendable {
             registryPort.withLock { $0 = port }
             let launching = ContinuousClock.now
             for process in peers { try launch(process, arguments: arguments(for: process)) }
-            note("started \(peers.count) peers in \(ContinuousClock.now - launching)")
+            let took = (ContinuousClock.now - launching) / .milliseconds(1)
+            note("started \(peers.count) peers in \(Int(took.rounded())) ms")
             for process in peers { _ = try awaitReady(process, until: deadline) }
             note("network ready: registry on port \(port), \(peers.count) peers")
         } catch {
