@@ -59,7 +59,7 @@ public struct SharedFile: Sendable, Equatable, Codable {
 }
 
 /// A child's answer to one request. Flat, so `p2pctl send --json` can print it as it is: the
-/// download fields, the topology fields or the files, as the request called for (SPEC.md).
+/// download fields, the topology fields or the files, as the request called for (README, `send --json`).
 public struct Reply: Sendable, Equatable, Codable {
     public var ok: Bool
     /// A sentence when `ok` is false.

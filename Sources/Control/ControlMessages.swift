@@ -130,7 +130,7 @@ public struct TransferProgress: Sendable, Equatable, Codable {
 public struct ControlResponse: Sendable, Equatable, Codable {
     public var ok: Bool
     public var error: String?
-    /// For errors: 2 when the request named something that does not exist (SPEC's usage error).
+    /// For errors: 2 when the request named something that does not exist (the README's exit code for a usage error).
     public var exitCode: Int32?
     // hello
     public var pid: Int32?

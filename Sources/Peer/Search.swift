@@ -6,7 +6,7 @@ import NodeRuntime
 import Sockets
 import Wire
 
-/// What a download ended with; the fields of `p2pctl send --json` (SPEC.md).
+/// What a download ended with; the fields of `p2pctl send --json` (README).
 public struct DownloadResult: Sendable, Equatable, Codable {
     public var ok: Bool
     public var peer: String
