@@ -169,8 +169,12 @@ import Wire
         kill(receiver, SIGKILL)
         try #require(held, "the transfer ended before the receiver could be stopped")
 
-        #expect(eventually(30) { network.row("r")?.string("state") == "running" && network.pid("r") != receiver },
-                "r did not come back: \(network.row("r") ?? [:])")
+        // State and pid from one row: read from two, the old process's "running" and the pid
+        // gone a moment later looked like a restart that had not happened yet.
+        #expect(eventually(30) {
+            guard let row = network.row("r"), let pid = row.int("pid") else { return false }
+            return row.string("state") == "running" && Int32(pid) != receiver
+        }, "r did not come back: \(network.row("r") ?? [:])")
         #expect(!FileManager.default.fileExists(atPath: partials + "/" + partial), "the stale partial file survived the restart")
         // send asks the restarted peer again: the file is then whole; nothing partial either way.
         _ = send.waitForExit(seconds: 60)
