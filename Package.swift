@@ -31,7 +31,7 @@ let package = Package(
         // Who gets in: the shared secret, its challenge-response proofs and the HTTP token.
         .target(name: "Admission", dependencies: ["Digest", "System"], swiftSettings: swift6),
         // What the registry and every peer run on: framed connections, the human log, arguments.
-        .target(name: "NodeRuntime", dependencies: ["Admission", "CSystemShims", "Sockets", "System", "Wire"], swiftSettings: swift6),
+        .target(name: "NodeRuntime", dependencies: ["Admission", "Control", "CSystemShims", "Sockets", "System", "Wire"], swiftSettings: swift6),
         // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
         .target(name: "Control", dependencies: ["Wire"], swiftSettings: swift6),
         .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "System", "Wire"], swiftSettings: swift6),
@@ -70,5 +70,6 @@ let package = Package(
         .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
         .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
+        .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime"], swiftSettings: swift6),
     ]
 )

@@ -6,7 +6,7 @@ import Control
 // supervisor never re-checks them. `ConfigLoader` is the only way in from a file; the memberwise
 // initialisers exist for tests and for tools that build a network in code.
 
-/// A validated network configuration (see SPEC.md, "Config").
+/// A validated network configuration (see the README, "Config").
 public struct NetworkConfig: Sendable, Equatable, Codable {
     public struct Registry: Sendable, Equatable, Codable {
         /// The referral policies the registry knows, in the order the spec lists them.

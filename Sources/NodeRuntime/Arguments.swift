@@ -128,7 +128,7 @@ public struct UsageError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Exit codes shared by every executable (SPEC.md).
+/// Exit codes shared by every executable (README: 0 success, 1 an operation failed, 2 usage).
 public enum ExitCode {
     public static let success: Int32 = 0
     public static let failure: Int32 = 1

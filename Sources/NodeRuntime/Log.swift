@@ -5,7 +5,7 @@ import System
 import Synchronization
 
 /// The human log: one line per event that matters, on stderr, each with the local time.
-/// Console answers go to stdout instead (see `Console.say`), so a script can read them apart.
+/// Console answers go to stdout instead (see `Log.answer`), so a script can read them apart.
 public enum Log {
     private static let lock = Protected(())
     private static let silenced = Atomic<Bool>(false)

@@ -96,7 +96,7 @@ extension ParsedArguments {
     /// The shared secret from `--secret-file`, else `$P2P_SECRET`, else none; a bad one is a
     /// usage error (exit 2) that says what is wrong with it.
     public func secret() throws(UsageError) -> SharedSecret? {
-        do { return try SharedSecret.resolve(file: value("secret-file")) }
+        do { return try SharedSecret.resolve(file: value(CommandSpec.Option.secretFile.long)) }
         catch { throw UsageError(error.description) }
     }
 }

@@ -1,5 +1,6 @@
 import Admission
 import Control
+import NodeRuntime
 
 public struct PeerConfiguration: Sendable {
     public var name: String
@@ -34,8 +35,8 @@ public struct PeerConfiguration: Sendable {
     /// A transfer that makes no progress for this long fails (and the next holder is tried).
     public var stallTimeout: Duration = .seconds(10)
 
-    /// No query may be sent with a larger TTL, whatever a peer asks for.
-    public static let maxTTL: UInt8 = 16
+    /// No query may be sent with a larger TTL, whatever a peer asks for (nor `--ttl` take one).
+    public static let maxTTL = UInt8(PeerLaunch.maxTTL)
 
     public init(name: String, directory: String) {
         self.name = name

@@ -123,34 +123,25 @@ public final class PeerNode: Sendable {
     // MARK: Accepting
 
     private func acceptLoop() {
-        while !isStopping {
-            // Re-read each time: the registry may have moved this peer to another port.
-            let socket = listener.snapshot
-            do {
-                let connection = try socket.accept()
-                let address = connection.remoteAddress?.host ?? "?"
-                if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
-                    connection.close()
-                    counterBook.count { $0.httpRefused += 1 }
-                    // One line per second at most, however fast they come.
-                    if let count = connections.withLock({ $0.refusals.due() }) {
-                        Log.event("closed \(count) connection(s) at once, the last from \(address): \(full)")
-                    }
-                    continue
+        // The listener is re-read before each accept: the registry may move this peer to another port.
+        AcceptLoop.run(listener: { listener.snapshot }, while: { !isStopping }, log: { Log.event($0) }) { connection in
+            let address = connection.remoteAddress?.host ?? "?"
+            if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
+                connection.close()
+                counterBook.count { $0.httpRefused += 1 }
+                // One line per second at most, however fast they come.
+                if let count = connections.withLock({ $0.refusals.due() }) {
+                    Log.event("closed \(count) connection(s) at once, the last from \(address): \(full)")
                 }
-                let started = Threads.detach(name: "conn") { [self] in
-                    serveConnection(connection)
-                    connections.withLock { $0.release(address) }
-                }
-                if !started {
-                    connection.close()
-                    connections.withLock { $0.release(address) }
-                }
-            } catch .shutDown {
-                if isStopping || listener.snapshot === socket { return }
-            } catch {
-                Log.event("accept failed: \(error); retrying")
-                _ = try? socket.wait(for: 0, until: .after(.milliseconds(100)))
+                return
+            }
+            let started = Threads.detach(name: "conn") { [self] in
+                serveConnection(connection)
+                connections.withLock { $0.release(address) }
+            }
+            if !started {
+                connection.close()
+                connections.withLock { $0.release(address) }
             }
         }
     }

@@ -47,18 +47,7 @@ public final class Registry: Sendable {
     /// Accepts connections until `stop()`; each is served on its own thread.
     public func run() {
         Log.event("registry listening on \(configuration.host):\(port) (max \(configuration.maxPeers) peers, referral \(configuration.referral.rawValue))")
-        while true {
-            let connection: Socket
-            do {
-                connection = try listener.accept()
-            } catch .shutDown {
-                return
-            } catch {
-                // EMFILE and friends: the listener is fine, the process is short of something.
-                Log.event("accept failed: \(error); retrying")
-                _ = try? listener.wait(for: 0, until: .after(.milliseconds(100)))
-                continue
-            }
+        AcceptLoop.run(listener: { listener }, log: { Log.event($0) }) { connection in
             let framed = FrameConnection(connection)
             let (session, evicted) = sessions.withLock { state -> (Int, FrameConnection?) in
                 state.count += 1
@@ -121,12 +110,13 @@ public final class Registry: Sendable {
         }
 
         var member: Membership.Member
+        let admittedCount: Int   // counted with the admission, so two joins never show one count
         do {
-            member = try membership.withLock { (table) throws(Membership.Refusal) in
+            (member, admittedCount) = try membership.withLock { (table) throws(Membership.Refusal) in
                 let admitted = try table.admit(name: name, flag: flag, port: port, host: configuration.host,
                                                neighbours: neighbours, session: session)
                 membersObserver.snapshot?(admitted.name, true)
-                return admitted
+                return (admitted, table.count)
             }
         } catch {
             Log.event("refused \(WireLimits.clipped(name, to: 40)) from \(remote): \(error)")
@@ -134,13 +124,13 @@ public final class Registry: Sendable {
             return
         }
         defer {
-            let left = membership.withLock { table in
-                guard table.remove(member.name, session: session) else { return false }
+            let remaining = membership.withLock { table -> Int? in
+                guard table.remove(member.name, session: session) else { return nil }
                 membersObserver.snapshot?(member.name, false)
-                return true
+                return table.count
             }
-            if left {
-                Log.event("\(member.name) left (\(membership.withLock { $0.count }) of \(configuration.maxPeers) peers remain)")
+            if let remaining {
+                Log.event("\(member.name) left (\(remaining) of \(configuration.maxPeers) peers remain)")
             }
         }
 
@@ -149,9 +139,8 @@ public final class Registry: Sendable {
                 $0.referrals(for: name, count: configuration.neighbours, exclude: neighbours)
             }
             try connection.send(.welcome(port: member.port, referrals: referrals))
-            let count = membership.withLock { $0.count }
             let referred = referrals.isEmpty ? "nobody yet" : referrals.map(\.name).joined(separator: ", ")
-            Log.event("\(name) joined on port \(member.port) (\(count) of \(configuration.maxPeers)); referred to \(referred)")
+            Log.event("\(name) joined on port \(member.port) (\(admittedCount) of \(configuration.maxPeers)); referred to \(referred)")
             try follow(connection, member: &member, session: session)
         } catch {
             Log.event("\(name): \(error)")

@@ -32,17 +32,13 @@ public final class ControlServer: Sendable {
     }
 
     private func acceptLoop() {
-        while true {
-            guard let connection = try? listener.accept() else {
-                if listener.isShutDown { return }
-                continue
-            }
+        AcceptLoop.run(listener: { listener }, log: { supervisor.note("control socket: \($0)") }) { connection in
             guard served.take() else {
                 // No thread to spare: a best-effort answer that fits the socket's buffer, then close.
                 let busy = ControlResponse.failure("busy: \(served.capacity) requests are being served; try again")
                 try? connection.write(Array((JSONLines.encode(busy) + "\n").utf8), until: .after(.milliseconds(10)))
                 connection.close()
-                continue
+                return
             }
             if !Threads.detach(name: "control-conn", { [self] in serve(connection); served.give() }) {
                 served.give()

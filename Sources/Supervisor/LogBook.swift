@@ -28,7 +28,7 @@ final class LogBook: Sendable {
         self.folder = folder
     }
 
-    /// Starts afresh: the previous run's logs are kept until the next `up` (SPEC.md), which is now.
+    /// Starts afresh: the previous run's logs are kept until the next `up` (README, `logs`), which is now.
     func clear() {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".log") || name.hasSuffix(".log.1") {
             unlink(folder + "/" + name)

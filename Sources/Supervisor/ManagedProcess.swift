@@ -8,14 +8,13 @@ struct ProcessSpec: Sendable {
     let name: String
     let role: ProcessStatus.Role
     let executable: String
-    let arguments: [String]
     let restart: NetworkConfig.RestartPolicy
     /// A peer's shared folder (for the file count in `status`).
     let folder: String?
 }
 
 /// One supervised process across its restarts: its state, its stdin for typed requests, the
-/// requests waiting for an answer, and the restart bookkeeping (backoff, crash-loop count).
+/// requests waiting for an answer, and the restart bookkeeping (see `RestartRules`).
 final class ManagedProcess: Sendable {
     struct Pending: Sendable {
         var answer: PeerAnswer?
@@ -36,13 +35,12 @@ final class ManagedProcess: Sendable {
         var phase = ProcessStatus.State.stopped
         var pid: Int32?
         var port: UInt16?
-        var input: FileHandle?
         var startedAt: ContinuousClock.Instant?
         var generation = 0
         var restarts = 0
-        /// Exits within `quickExit` of starting, in a row.
+        /// Exits within `RestartRules.quickExit` of starting, in a row.
         var quickFailures = 0
-        var backoff = ManagedProcess.firstBackoff
+        var backoff = RestartRules.firstBackoff
         var neighbours: [String] = []
         /// The peer's counters as it last reported them (reset with each new process).
         var counters: PeerCounters?
@@ -57,20 +55,21 @@ final class ManagedProcess: Sendable {
         var nextRequest = 0
     }
 
-    static let firstBackoff = 0.1
-    static let maxBackoff = 5.0
-    static let quickExit: Duration = .seconds(1)
-    static let quickFailureLimit = 5
-    static let stableAfter: Duration = .seconds(10)
-
     let spec: ProcessSpec
     let runtime = Protected(Runtime())
+    /// Its stdin, with a lock of its own (see `writeLine`).
+    let input = ChildInput()
 
     init(spec: ProcessSpec) {
         self.spec = spec
     }
 
     var name: String { spec.name }
+
+    /// Writes one line to the child's stdin, whole, never interleaved with another writer's.
+    func writeLine(_ line: String) throws {
+        try input.writeLine(line)
+    }
 
     // MARK: Messages from the child
 
@@ -117,16 +116,16 @@ final class ManagedProcess: Sendable {
     /// download that keeps making progress is not cut off. `progress` hears every step.
     func request(_ command: PeerCommand, timeout: Double,
                  progress: (TransferProgress) -> Void = { _ in }) throws(Unanswered) -> PeerAnswer {
-        let started = runtime.withLock { state -> (Int, FileHandle)? in
-            guard state.phase == .running, let input = state.input else { return nil }
+        let started = runtime.withLock { state -> Int? in
+            guard state.phase == .running, state.pid != nil else { return nil }
             state.nextRequest += 1
             state.pending[state.nextRequest] = Pending()
-            return (state.nextRequest, input)
+            return state.nextRequest
         }
-        guard let (id, input) = started else { throw Unanswered(reason: "\(name) is not running", childWentAway: true) }
+        guard let id = started else { throw Unanswered(reason: "\(name) is not running", childWentAway: true) }
         defer { runtime.withLock { _ = $0.pending.removeValue(forKey: id) } }
         do {
-            try input.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: id, command: command)) + "\n").utf8))
+            try writeLine(JSONLines.encode(ChildRequest(id: id, command: command)))
         } catch {
             // Its stdin is closed: the child has just died. Wait until its exit is handled (that
             // ends every pending request), so the caller sees it restarting and can ask again.

@@ -126,18 +126,18 @@ extension Supervisor {
     private func stopGracefully(_ processes: [ManagedProcess], grace: Double) -> [String] {
         var running: [(ManagedProcess, Int32)] = []
         for process in processes {
-            let (pid, input) = process.runtime.withLock { state -> (Int32?, FileHandle?) in
+            let pid = process.runtime.withLock { state -> Int32? in
                 state.stopping = true
-                return (state.pid, state.input)
+                return state.pid
             }
             guard let pid else { continue }
             running.append((process, pid))
             // Stop, as typed at its console; then its stdin closes, which a supervised child
             // takes as the end in any case.
             if process.spec.role == .peer {
-                try? input?.write(contentsOf: Data((JSONLines.encode(ChildRequest(id: 0, command: .stop)) + "\n").utf8))
+                try? process.writeLine(JSONLines.encode(ChildRequest(id: 0, command: .stop)))
             }
-            try? input?.close()
+            process.input.close()
         }
         return terminate(running.map(\.0), pid: running.map(\.1), grace: grace)
     }

@@ -2,7 +2,7 @@ import Foundation
 import Sockets
 import System
 
-/// The folder a running network keeps its state in (SPEC.md): `supervisor.pid`, the control
+/// The folder a running network keeps its state in (README, "The state dir"): `supervisor.pid`, the control
 /// socket (or, when the folder's path is too long for one, `control.path` naming where it is),
 /// `logs/NAME.log`, and a lock the supervisor holds for as long as it runs, which is how a
 /// stale pid file from a killed supervisor is told from a live one.

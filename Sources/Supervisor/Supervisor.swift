@@ -6,7 +6,7 @@ import System
 import Synchronization
 
 /// Runs a network: the registry, then one process per peer, each with pipes drained
-/// continuously; restarts what exits unexpectedly (SPEC.md's policy); answers the control
+/// continuously; restarts what exits unexpectedly (the README's policy, under "Processes"); answers the control
 /// socket; and stops everything in order.
 public final class Supervisor: Sendable {
     public let config: NetworkConfig
@@ -31,33 +31,28 @@ public final class Supervisor: Sendable {
         self.log = LogBook(folder: directory.logs)
         registry = ManagedProcess(spec: ProcessSpec(
             name: "registry", role: .registry, executable: binFolder + "/p2p-registry",
-            arguments: Supervisor.registryArguments(config, port: config.registry.port),
             restart: .onFailure, folder: nil))
         peers = config.peers.map { peer in
             ManagedProcess(spec: ProcessSpec(
                 name: peer.name, role: .peer, executable: binFolder + "/p2p-peer",
-                arguments: [], restart: peer.restart, folder: peer.dir))
+                restart: peer.restart, folder: peer.dir))
         }
     }
 
-    static func registryArguments(_ config: NetworkConfig, port: UInt16) -> [String] {
-        var arguments = ["--supervised", "--host", config.registry.host, "--port", "\(port)",
-                         "--max-peers", "\(config.registry.maxPeers)", "--flag", config.registry.flag,
-                         "--referral", config.registry.referral, "--neighbours", "\(config.network.neighbours)",
-                         "--max-links", "\(config.network.maxLinks)"]
-        if let range = config.registry.peerPorts { arguments += ["--peer-ports", "\(range.lowerBound)-\(range.upperBound)"] }
-        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
-        return arguments
+    /// How the registry is started, listening on `port`.
+    static func registryLaunch(_ config: NetworkConfig, port: UInt16) -> RegistryLaunch {
+        RegistryLaunch(host: config.registry.host, port: port, maxPeers: config.registry.maxPeers, flag: config.registry.flag,
+                       referral: config.registry.referral, neighbours: config.network.neighbours, maxLinks: config.network.maxLinks,
+                       peerPorts: config.registry.peerPorts, secretFile: config.registry.secretFile, supervised: true)
     }
 
-    func peerArguments(_ peer: NetworkConfig.Peer, registryPort: UInt16) -> [String] {
-        var arguments = ["--supervised", "--name", peer.name, "--dir", peer.dir,
-                         "--registry", config.registry.host.contains(":") ? "[\(config.registry.host)]:\(registryPort)" : "\(config.registry.host):\(registryPort)", "--flag", config.registry.flag,
-                         "--ttl", "\(config.network.ttl)", "--neighbours", "\(config.network.neighbours)", "--max-links", "\(config.network.maxLinks)",
-                         "--query-timeout", "\(config.network.queryTimeout)", "--search", config.network.search.rawValue]
-        if peer.shareDownloads { arguments.append("--share-downloads") }
-        if let secret = config.registry.secretFile { arguments += ["--secret-file", secret] }
-        return arguments
+    /// How a peer is started, joining the registry on `registryPort`.
+    static func peerLaunch(_ config: NetworkConfig, _ peer: NetworkConfig.Peer, registryPort: UInt16) -> PeerLaunch {
+        PeerLaunch(name: peer.name, directory: peer.dir, registry: Endpoint(host: config.registry.host, port: registryPort),
+                   flag: config.registry.flag, ttl: config.network.ttl, neighbours: config.network.neighbours,
+                   maxLinks: config.network.maxLinks, queryTimeout: config.network.queryTimeout,
+                   search: config.network.search, shareDownloads: peer.shareDownloads,
+                   secretFile: config.registry.secretFile, supervised: true)
     }
 
     var all: [ManagedProcess] { [registry] + peers }
@@ -97,14 +92,13 @@ public final class Supervisor: Sendable {
         log.clear()
         let deadline = Deadline.after(seconds: timeout)
         do {
-            try launch(registry, arguments: registry.spec.arguments)
+            try launch(registry, arguments: arguments(for: registry))
             let port = try awaitReady(registry, until: deadline)
             registryPort.withLock { $0 = port }
             let launching = ContinuousClock.now
-            for (process, peer) in zip(peers, config.peers) {
-                try launch(process, arguments: peerArguments(peer, registryPort: port))
-            }
-            note("started \(peers.count) peers in \(ContinuousClock.now - launching)")
+            for process in peers { try launch(process, arguments: arguments(for: process)) }
+            let took = (ContinuousClock.now - launching) / .milliseconds(1)
+            note("started \(peers.count) peers in \(Int(took.rounded())) ms")
             for process in peers { _ = try awaitReady(process, until: deadline) }
             note("network ready: registry on port \(port), \(peers.count) peers")
         } catch {
@@ -176,9 +170,9 @@ public final class Supervisor: Sendable {
                 process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
                 return "could not start \(process.spec.executable): \(error.localizedDescription)"
             }
+            process.input.attach(input.fileHandleForWriting)
             process.runtime.withLock(notify: true) { state in
                 state.pid = child.processIdentifier
-                state.input = input.fileHandleForWriting
                 state.startedAt = .now
                 state.neighbours = []
                 state.members = []
@@ -201,48 +195,27 @@ public final class Supervisor: Sendable {
         }
     }
 
-    /// Foundation's termination handler (never a second waitpid): decide stopped, failed or
-    /// restart, by SPEC.md's policy.
+    /// Foundation's termination handler (never a second waitpid): applies `RestartRules`.
     private func exited(_ process: ManagedProcess, generation: Int, status: Int32, signalled: Bool) {
         let description = signalled ? "killed by signal \(status)" : "exited with status \(status)"
-        let delay = process.runtime.withLock(notify: true) { state -> Double? in
+        let current = process.runtime.withLock { $0.generation == generation }
+        // Outside the runtime lock: a write under way holds stdin's lock until it fails.
+        if current { process.input.close() }
+        let decision = process.runtime.withLock(notify: true) { state -> RestartDecision? in
             guard state.generation == generation else { return nil }
-            try? state.input?.close()
-            state.input = nil
             state.pid = nil
             state.lastExit = description
             state.pending.removeAll()   // a waiting request sees its entry gone: the child exited
             let ran = state.startedAt.map { ContinuousClock.now - $0 } ?? .zero
-            if state.restartWhenStopped && !isStopping {
-                state.restartWhenStopped = false
-                state.restarts += 1
-                state.phase = .restarting
-                return 0
-            }
-            let cleanExit = !signalled && status == 0
-            if state.stopping || isStopping || !state.everReady {
-                state.phase = cleanExit || state.stopping || isStopping ? .stopped : .failed
-                return nil
-            }
-            switch process.spec.restart {
-            case .no: state.phase = cleanExit ? .stopped : .failed; return nil
-            case .onFailure where cleanExit: state.phase = .stopped; return nil
-            default: break
-            }
-            state.quickFailures = ran < ManagedProcess.quickExit ? state.quickFailures + 1 : 0
-            if state.quickFailures >= ManagedProcess.quickFailureLimit {
-                state.phase = .failed
-                return nil
-            }
-            if ran >= ManagedProcess.stableAfter { state.backoff = ManagedProcess.firstBackoff }
-            let delay = state.backoff
-            state.backoff = min(state.backoff * 2, ManagedProcess.maxBackoff)
-            state.restarts += 1
-            state.phase = .restarting
-            return delay
+            let (decision, history) = RestartRules.decide(
+                after: ChildExit(status: status, signalled: signalled, ran: ran), history: state.restartHistory,
+                policy: process.spec.restart, supervisorStopping: isStopping)
+            state.restartHistory = history
+            state.phase = decision.phase
+            return decision
         }
         let phase = process.runtime.withLock { $0.phase }
-        guard let delay else {
+        guard case .restart(let delay)? = decision else {
             if !isStopping { note("\(process.name) \(description); \(phase.rawValue)") }
             return
         }
@@ -254,11 +227,11 @@ public final class Supervisor: Sendable {
         }
     }
 
-    /// The arguments for a restart: the registry comes back on the port it had.
+    /// The arguments for a start or restart: the registry comes back on the port it had.
     func arguments(for process: ManagedProcess) -> [String] {
         let port = registryPort.snapshot ?? config.registry.port
-        if process === registry { return Self.registryArguments(config, port: port) }
+        if process === registry { return Self.registryLaunch(config, port: port).arguments }
         guard let peer = config.peers.first(where: { $0.name == process.name }) else { return [] }
-        return peerArguments(peer, registryPort: port)
+        return Self.peerLaunch(config, peer, registryPort: port).arguments
     }
 }

@@ -4,7 +4,7 @@ import Peer
 import Registry
 import System
 
-// p2pbench: the figures of SPEC's performance goals, each against a reference measured in the
+// p2pbench: the figures of the README's Performance table, each against a reference measured in the
 // same run, the two interleaved, medians of several runs. Loopback only, data on /dev/shm.
 
 let spec = CommandSpec(

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Processes that die are restarted (SPEC.md's policy); `restart` and `kill` as users try them.
+/// Processes that die are restarted (the README's policy, under "Processes"); `restart` and `kill` as users try them.
 @Suite(.serialized, .spawnsProcesses) struct CtlRestartTests {
     @Test func aKilledPeerComesBackAndTheNetworkStillDownloads() throws {
         let network = try CtlNetwork()

@@ -1,0 +1,72 @@
+import System
+import Foundation
+import Sockets
+import Testing
+
+/// A supervisor that runs out of descriptors backs off instead of spinning on accept, and
+/// answers again once it has them.
+@Suite(.serialized, .spawnsProcesses) struct CtlDescriptorTests {
+    @Test func aSupervisorOutOfDescriptorsStaysIdleAndAnswersOnceItHasThemAgain() throws {
+        let network = try CtlNetwork()
+        defer { network.tearDown() }
+        try network.up()
+        let pid = try #require(network.supervisorPid)
+        let (soft, hard) = try #require(descriptorLimits(pid), "no open-files line in /proc/\(pid)/limits")
+        let log = network.stateDir + "/logs/supervisor.log"
+        let socketPath = (try? String(contentsOfFile: network.stateDir + "/control.path", encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? network.stateDir + "/control.sock"
+
+        // The soft limit at what it holds now: its next accept fails with EMFILE. (Only the soft
+        // limit: without CAP_SYS_RESOURCE a lowered hard limit could not be raised again.)
+        let held = try #require(try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count)
+        try setDescriptorLimit(pid, "\(held):\(hard)")
+        var restored = false
+        defer { if !restored { try? setDescriptorLimit(pid, "\(soft):\(hard)") } }
+        // The kernel queues these connections; the supervisor cannot take them.
+        var clients: [Socket] = []
+        for _ in 0..<4 { clients.append(try Socket.connect(to: SocketAddress(unixPath: socketPath), timeout: .seconds(5))) }
+        #expect(eventually(10) { lines(of: log, containing: "accept failed") >= 1 }, "the supervisor never logged the failed accept")
+
+        // Meanwhile it waits between tries rather than spinning a core.
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let cpuBefore = try #require(cpuTicks(pid)), wallBefore = Date()
+        Thread.sleep(forTimeInterval: 2)
+        let cpu = Double(try #require(cpuTicks(pid)) - cpuBefore) / ticks
+        let wall = Date().timeIntervalSince(wallBefore)
+        #expect(cpu < 0.2 * wall, "the supervisor used \(cpu) s of CPU in \(wall) s while out of descriptors")
+        #expect(lines(of: log, containing: "accept failed") == 1, "one line per back-off")
+
+        for client in clients { client.close() }
+        try setDescriptorLimit(pid, "\(soft):\(hard)")
+        restored = true
+        #expect(eventually(15) { network.ctl(["status"], seconds: 10).status == 0 }, "status did not answer once descriptors were back")
+        #expect(eventually(5) { lines(of: log, containing: "accepting connections again") == 1 })
+    }
+}
+
+/// The soft and hard limits on open files of a process ("unlimited" as the word).
+private func descriptorLimits(_ pid: Int32) -> (String, String)? {
+    guard let text = try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8),
+          let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else { return nil }
+    let fields = line.dropFirst("Max open files".count).split(separator: " ")
+    return fields.count >= 2 ? (String(fields[0]), String(fields[1])) : nil
+}
+
+/// `prlimit --pid PID --nofile=SOFT:HARD` (util-linux).
+private func setDescriptorLimit(_ pid: Int32, _ limits: String) throws {
+    let result = try runCommand("/usr/bin/prlimit", ["--pid", "\(pid)", "--nofile=\(limits)"], seconds: 10)
+    try #require(result.status == 0, "prlimit --nofile=\(limits) failed: \(result.output)")
+}
+
+/// User plus system CPU time of a process, in clock ticks (fields 14 and 15 of /proc/PID/stat).
+private func cpuTicks(_ pid: Int32) -> UInt64? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let user = UInt64(fields[11]), let system = UInt64(fields[12]) else { return nil }
+    return user + system
+}
+
+private func lines(of file: String, containing text: String) -> Int {
+    ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(text) }.count
+}
