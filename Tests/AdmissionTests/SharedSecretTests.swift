@@ -6,9 +6,10 @@ import Testing
 @Suite struct SharedSecretTests {
     let folder = NSTemporaryDirectory() + "p2pnet-secret-\(UUID().uuidString)"
 
-    init() throws { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-
+    /// Made by the first file a test writes (that test removes it), so the tests that write
+    /// none leave no empty folder behind in the system's temporary folder.
     func file(_ text: String, mode: Int) throws -> String {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = folder + "/secret-\(UUID().uuidString)"
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
