@@ -69,6 +69,9 @@ extension Supervisor {
             guard phase == .running else {
                 return .failure("\(peer.name) is \(phase?.rawValue ?? "still starting after \(formatSeconds(timeout))"); nothing was sent")
             }
+            // Stop is a stop on purpose, whatever the restart policy: it stays `stopped` until
+            // `p2pctl restart` starts it again.
+            if command == .stop { peer.runtime.withLock { $0.stopping = true } }
             do {
                 return .answer(try peer.request(command, timeout: timeout, progress: progress))
             } catch {

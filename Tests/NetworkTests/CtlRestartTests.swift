@@ -97,3 +97,24 @@ import Testing
         #expect(network.row("s2")?.int("restarts") == count)
     }
 }
+
+@Suite(.serialized, .spawnsProcesses) struct CtlStopTests {
+    /// `send PEER Stop` is a stop on purpose even under `restart: always`: the peer shows
+    /// `stopped`, is not restarted, and `restart` starts it again.
+    @Test func aPeerStoppedWithStopStaysStoppedUntilRestart() throws {
+        let network = try CtlNetwork { config in
+            guard var peers = config["peers"] as? [[String: Any]] else { return }
+            for index in peers.indices { peers[index]["restart"] = "always" }
+            config["peers"] = peers
+        }
+        defer { network.tearDown() }
+        try network.up()
+        let stopped = network.ctl(["send", "s2", "Stop"])
+        #expect(stopped.status == 0, "\(stopped.output)")
+        #expect(eventually(30) { network.row("s2")?.string("state") == "stopped" }, "\(network.row("s2") ?? [:])")
+        Thread.sleep(forTimeInterval: 1.5)   // past the first restart backoff (0.1 s)
+        #expect(network.row("s2")?.string("state") == "stopped" && network.row("s2")?.int("restarts") == 0)
+        #expect(network.ctl(["restart", "s2"]).status == 0)
+        #expect(eventually(30) { network.row("s2")?.string("state") == "running" })
+    }
+}
