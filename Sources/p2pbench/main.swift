@@ -224,6 +224,8 @@ let scale = ScaleBench(ctl: ctl, supervisord: supervisord, quick: quick, queries
 scale.run()
 rows += scale.rows
 notes += scale.notes
+let outFolder = (out as NSString).deletingLastPathComponent
+let chart = (outFolder.isEmpty ? "." : outFolder) + "/scale.svg"
 
 // MARK: Output
 
@@ -243,6 +245,11 @@ encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try? FileManager.default.createDirectory(atPath: (out as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
 if let data = try? encoder.encode(report), (try? data.write(to: URL(fileURLWithPath: out))) != nil {
     say("\nfigures written to \(out)")
+}
+if !scale.figures.cells.isEmpty,
+   (try? ScaleChart.svg(scale.figures.cells, strategies: scale.strategies, replicaCounts: scale.replicaCounts)
+       .write(toFile: chart, atomically: true, encoding: .utf8)) != nil {
+    say("scale chart written to \(chart)")
 }
 try? FileManager.default.removeItem(atPath: scratch.path)   // exit() runs no deinit
 exit(rows.contains { $0.held == false } ? ExitCode.failure : ExitCode.success)
