@@ -243,7 +243,7 @@ final class ScaleBench {
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
         figures.pssPerPeerMB["\(count)"] = (pids + [supervisor]).compactMap(Measure.pss).reduce(0, +) / Double(count) / 1_000_000
 
-        shape("\(count) peers", config, state)
+        shape("\(ScaleChart.grouped(count)) peers", config, state)
         probeDefault(count, config, state, holders)
 
         for replicas in replicaCounts {
@@ -255,7 +255,7 @@ final class ScaleBench {
         }
 
         killTenth(count, config, state)
-        shape("\(count) peers, after killing 10%", config, state)
+        shape("\(ScaleChart.grouped(count)) peers, after killing 10%", config, state)
     }
 
     /// The diameter and mean path of the overlay as `topo --format json` shows it now.
@@ -405,7 +405,7 @@ final class ScaleBench {
 
     private func addTargets() {
         let big = sizes.max() ?? 1000
-        let scale = big == 1000 ? "1,000" : "\(big)"
+        let scale = ScaleChart.grouped(big)
         let standard = figures.defaultStrategy
         // The search, overlay and memory targets are set at 1,000 peers; smaller runs show the figures only.
         let judged = big >= 1000
@@ -427,15 +427,15 @@ final class ScaleBench {
                             target: target("ratio ≤ 0.1, ≥ 99 % found"), held: held))
         }
         // Overlay.
-        for shape in figures.shapes where shape.peers == big || shape.label.hasPrefix("\(big) ") {
+        for shape in figures.shapes where shape.label.hasPrefix(scale + " peers") {
             rows.append(Row("scale: diameter, \(shape.label)" + (shape.connected ? "" : " (not connected)"), ours: Double(shape.diameter),
                             reference: nil, unit: "hops", target: target("≤ 10"), held: judged ? shape.connected && shape.diameter <= 10 : nil,
                             note: "—"))
             rows.append(Row("scale: mean path, \(shape.label)", ours: shape.meanPath, reference: nil, unit: "hops",
                             target: target("≤ 6"), held: judged ? shape.connected && shape.meanPath <= 6 : nil, note: "—"))
         }
-        if figures.shapes.allSatisfy({ !$0.label.hasPrefix("\(big) peers, after") }) {
-            rows.append(Row("scale: diameter and mean path, \(big) peers after killing 10%", ours: nil, reference: nil, unit: "hops",
+        if !figures.shapes.contains(where: { $0.label == scale + " peers, after killing 10%" }) {
+            rows.append(Row("scale: diameter and mean path, \(scale) peers after killing 10%", ours: nil, reference: nil, unit: "hops",
                             target: target("≤ 10, ≤ 6"), held: judged ? false : nil, note: "n/a"))
         }
         // Bring-up against supervisord.
@@ -443,8 +443,8 @@ final class ScaleBench {
             let limit = bringUp.peers >= 1000 ? 0.7 : 0.6
             let ours = bringUp.ours.isEmpty ? nil : Measure.median(bringUp.ours)
             let theirs = bringUp.supervisord.isEmpty ? nil : Measure.median(bringUp.supervisord)
-            rows.append(Row("scale: bring-up, \(bringUp.peers == 1000 ? "1,000" : "\(bringUp.peers)") peers vs supervisord "
-                                + "\(bringUp.peers) sleeps (\(bringUp.ours.count) and \(bringUp.supervisord.count) runs)",
+            rows.append(Row("scale: bring-up, \(ScaleChart.grouped(bringUp.peers)) peers vs supervisord "
+                                + "\(ScaleChart.grouped(bringUp.peers)) sleeps (\(bringUp.ours.count) and \(bringUp.supervisord.count) runs)",
                             ours: ours, reference: theirs, unit: "s", target: String(format: "ratio ≤ %.1f", limit),
                             held: theirs.flatMap { t in ours.map { $0 <= limit * t } }, note: supervisord == nil ? "n/a" : nil))
         }
@@ -454,7 +454,7 @@ final class ScaleBench {
                             target: target("≤ 1.5 MB"), held: judged ? pss <= 1.5 : nil, note: "—"))
         }
         for (size, seconds) in figures.recoverySeconds.sorted(by: { $0.key < $1.key }) {
-            rows.append(Row("scale: \(size) peers, all running with ≥ \(neighbours) links after killing 10%", ours: seconds, reference: nil,
+            rows.append(Row("scale: \(ScaleChart.grouped(Int(size) ?? 0)) peers, all running with ≥ \(neighbours) links after killing 10%", ours: seconds, reference: nil,
                             unit: "s", target: "—", held: nil, note: "—"))
         }
         for cell in figures.cells where !cell.errors.isEmpty || cell.strategyMismatches > 0 {

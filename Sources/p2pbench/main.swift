@@ -232,7 +232,8 @@ let chart = (outFolder.isEmpty ? "." : outFolder) + "/scale.svg"
 let formatter = ISO8601DateFormatter()
 let report = Report(machine: Measure.machine, date: formatter.string(from: Date()), runs: runs, rows: rows, notes: notes,
                     scale: scale.figures)
-print("Machine: \(report.machine); \(runs) runs per figure, medians, interleaved with the reference.\n")
+print("Machine: \(report.machine); " + (scaleOnly ? "scale section only; bring-up \(scale.upRuns) runs each"
+      : "\(runs) runs per figure") + ", medians, interleaved with the reference.\n")
 print(report.markdown)
 print("\nScale: \(scaleQueries) queries per cell, 4 at a time, from random requesters that do not hold the file; "
       + "messages per query from the counters over the whole batch.\n")
