@@ -37,6 +37,27 @@ enum Measure {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Runs a command to its end and returns its wall time, exit status and stdout: for commands
+    /// that are both timed and read (`send --json`). Exit is awaited with `terminationHandler`,
+    /// not `waitUntilExit()` (which may report it up to 50 ms late).
+    static func capture(_ executable: String, _ arguments: [String]) -> (seconds: Double, status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        let exited = Protected<Int32?>(nil)
+        process.terminationHandler = { ended in exited.withLock(notify: true) { $0 = ended.terminationStatus } }
+        let started = ContinuousClock.now
+        do { try process.run() } catch { return (0, -1, "") }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        try? pipe.fileHandleForReading.close()
+        let status = exited.wait(until: .never) { $0 } ?? -1
+        return (seconds(since: started), status, String(decoding: data, as: UTF8.self))
+    }
+
     static func seconds(since start: ContinuousClock.Instant) -> Double {
         (ContinuousClock.now - start) / .seconds(1)
     }

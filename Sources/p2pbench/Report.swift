@@ -31,6 +31,8 @@ struct Report: Codable {
     var runs: Int
     var rows: [Row]
     var notes: [String]
+    /// The scale section's cells, overlay shapes and bring-ups, when it ran.
+    var scale: ScaleFigures?
 
     var markdown: String {
         func figure(_ value: Double?, _ unit: String) -> String {
@@ -39,6 +41,8 @@ struct Report: Codable {
             case "s": return value < 1 ? String(format: "%.1f ms", value * 1000) : String(format: "%.2f s", value)
             case "ms": return String(format: "%.3f ms", value)
             case "MB": return String(format: "%.2f MB", value)
+            case "%": return String(format: "%.1f %%", value)
+            case "hops": return value == value.rounded() ? String(format: "%.0f hops", value) : String(format: "%.2f hops", value)
             default: return String(format: "%.1f %@", value, unit)
             }
         }
