@@ -1,5 +1,6 @@
 import Foundation
 import Sockets
+import System
 
 // The scale section (issue 10): the default config as a user runs it, only `registry.maxPeers`
 // raised, at 100 and 1,000 peers. Search cells (success, messages per query, time to the first
