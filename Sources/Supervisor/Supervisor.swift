@@ -150,10 +150,15 @@ public final class Supervisor: Sendable {
             var environment = ProcessInfo.processInfo.environment
             environment["P2P_SUPERVISOR_PID"] = "\(getpid())"
             child.environment = environment
-            let input = Pipe(), output = Pipe(), errors = Pipe()
+            // stdout and stderr share one pipe: each spawn costs in proportion to the descriptors
+            // the supervisor holds (Foundation adds a close action for every one), so two per
+            // child instead of three is a third off the spawning of a large network. The lines
+            // stay apart: the child writes each whole under one lock (`Log`), and only typed
+            // messages parse as JSON; everything else goes to the child's log, as stderr does.
+            let input = Pipe(), output = Pipe()
             child.standardInput = input
             child.standardOutput = output
-            child.standardError = errors
+            child.standardError = output
             let generation = process.runtime.withLock { state -> Int in
                 state.generation += 1
                 state.phase = .starting
@@ -178,18 +183,12 @@ public final class Supervisor: Sendable {
                 state.members = []
                 state.counters = nil
             }
-            let name = process.name
-            // The reader owns duplicates; the originals are closed now rather than when Foundation
-            // lets go of the Process, so each child costs the supervisor three descriptors.
+            // The reader owns a duplicate; the original is closed now rather than when Foundation
+            // lets go of the Process, so each child costs the supervisor two descriptors.
             let outputFD = dup(output.fileHandleForReading.fileDescriptor)
-            let errorsFD = dup(errors.fileHandleForReading.fileDescriptor)
             try? output.fileHandleForReading.close()
-            try? errors.fileHandleForReading.close()
             reader.add(outputFD) { [log] line in
                 if let line { process.received(line, log: log) }
-            }
-            reader.add(errorsFD) { [log] line in
-                if let line { log.write(name, line) }
             }
             return nil
         }
