@@ -33,19 +33,21 @@ import Testing
     }
 
     @Test func aPeerCutOffFromTheRegistryRelinksFromThePeersItHeardOf() throws {
-        let network = try LocalNetwork(referral: .weightedRandom, neighbours: 3, maxLinks: 12)
-        for index in 0..<12 { try network.addPeer("p\(index)") }
+        // Enough peers, and few enough links each, that p0 (the first, which every early
+        // newcomer is referred to) has peers it is not linked to, to hear of.
+        let network = try LocalNetwork(referral: .weightedRandom, neighbours: 3, maxLinks: 8)
+        for index in 0..<30 { try network.addPeer("p\(index)") }
         #expect(eventually { network.isConnected && network.peers.values.allSatisfy { $0.neighbours.count >= 3 } })
         let peer = try #require(network.peers["p0"])
         // Its book fills from referrals, links and the neighbours' samples (every fifth beat).
-        #expect(eventually(30) {
+        #expect(eventually(60) {
             let linked = Set(peer.neighbours.map { $0.name.lowercased() })
             return peer.book.withLock { $0.entries.keys.filter { !linked.contains($0) }.count } >= 3
         })
         network.registry.stop()
         let lost = peer.neighbours.map(\.name)
         for name in lost { network.stop(name) }
-        #expect(eventually(30) { peer.neighbours.count >= 3 && Set(peer.neighbours.map(\.name)).isDisjoint(with: lost) },
+        #expect(eventually(60) { peer.neighbours.count >= 3 && Set(peer.neighbours.map(\.name)).isDisjoint(with: lost) },
                 "relinked to \(peer.neighbours.map(\.name)) after losing \(lost)")
     }
 }
