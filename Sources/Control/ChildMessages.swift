@@ -25,7 +25,7 @@ public enum ChildMessage: Sendable, Equatable {
     case progress(id: Int, TransferProgress)
     /// The answer to request `id`.
     case answer(id: Int, PeerAnswer)
-    /// The peer's counters changed (sent at most about once a second).
+    /// The peer's counters changed (sent with a heartbeat, every 2 s at most).
     case counters(PeerCounters)
     /// The registry admitted a peer, or forgot one: its view of the network, change by change.
     case memberJoined(String)

@@ -180,6 +180,7 @@ public final class PeerNode: Sendable {
             // Every fifth beat, a sample of one neighbour's neighbours for the book.
             if beat % 5 == 0 { all.randomElement()?.send(.topologyRequest) }
             sendHeartbeat()
+            counterBook.report()
             restoreLinks(urgent: false)
         }
     }

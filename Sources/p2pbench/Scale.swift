@@ -333,8 +333,7 @@ final class ScaleBench {
         }
         let parallel = parallel
         _ = done.wait(until: .never) { $0 == parallel ? true : nil }
-        // Counters reach the supervisor at most once a second.
-        Thread.sleep(forTimeInterval: 1.5)
+        Thread.sleep(forTimeInterval: 2.5)   // peers report their counters with each 2 s heartbeat
         let after = counters(config, state)
         var messages = 0
         for (name, now) in after {

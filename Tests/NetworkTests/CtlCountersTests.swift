@@ -23,7 +23,7 @@ import Testing
             #expect(sent.object?.string("search") == strategy)
             #expect((sent.object?["firstHitMs"] as? Double).map { $0 >= 0 } == true)
         }
-        // Reported at most once a second: wait for the three searches to show.
+        // Reported with each 2 s heartbeat: wait for the three searches to show.
         #expect(eventually { Self.counters(network, "s3")?.int("queriesStarted") == 3 }, "\(Self.counters(network, "s3") ?? [:])")
         let after = try #require(Self.counters(network, "s3"))
         #expect((after.int("queryMessagesSent") ?? 0) >= 3)
