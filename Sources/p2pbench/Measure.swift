@@ -4,46 +4,16 @@ import System
 
 /// Timing whole commands and reading figures off the system, for the benchmark.
 enum Measure {
-    /// Runs a command to its end (output discarded) and returns its wall time in seconds and
-    /// exit status.
-    @discardableResult
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> (seconds: Double, status: Int32) {
+    /// Runs a command to its end and returns its wall time, exit status and stdout (stderr and
+    /// stdin on /dev/null). Exit is awaited with `terminationHandler`, not `waitUntilExit()`
+    /// (which may report it up to 50 ms late); stdout is read to its end meanwhile, so a chatty
+    /// command never stalls on a full pipe.
+    static func capture(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+        -> (seconds: Double, status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        let exited = Protected<Int32?>(nil)
-        process.terminationHandler = { ended in exited.withLock(notify: true) { $0 = ended.terminationStatus } }
-        let started = ContinuousClock.now
-        do { try process.run() } catch { return (0, -1) }
-        let status = exited.wait(until: .never) { $0 } ?? -1
-        return (seconds(since: started), status)
-    }
-
-    /// Runs a command and returns its stdout (for the few commands whose output we need).
-    static func output(_ executable: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    /// Runs a command to its end and returns its wall time, exit status and stdout: for commands
-    /// that are both timed and read (`send --json`). Exit is awaited with `terminationHandler`,
-    /// not `waitUntilExit()` (which may report it up to 50 ms late).
-    static func capture(_ executable: String, _ arguments: [String]) -> (seconds: Double, status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -56,6 +26,18 @@ enum Measure {
         try? pipe.fileHandleForReading.close()
         let status = exited.wait(until: .never) { $0 } ?? -1
         return (seconds(since: started), status, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A command's wall time and exit status (its output read and dropped).
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) -> (seconds: Double, status: Int32) {
+        let result = capture(executable, arguments, environment: environment)
+        return (result.seconds, result.status)
+    }
+
+    /// A command's stdout (for the few commands whose output we need).
+    static func output(_ executable: String, _ arguments: [String]) -> String {
+        capture(executable, arguments).output
     }
 
     static func seconds(since start: ContinuousClock.Instant) -> Double {

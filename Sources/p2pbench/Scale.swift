@@ -2,7 +2,7 @@ import Foundation
 import Sockets
 import System
 
-// The scale section (issue 10): the default config as a user runs it, only `registry.maxPeers`
+// The scale section (README, "Scale"): the default config as a user runs it, only `registry.maxPeers`
 // raised, at 100 and 1,000 peers. Search cells (success, messages per query, time to the first
 // hit) per replica count and strategy, the overlay's shape before and after killing a tenth of
 // the peers, bring-up against supervisord starting as many `sleep`s, and memory per peer.
@@ -29,7 +29,7 @@ struct ScaleCell: Codable {
     var strategyMismatches: Int
 }
 
-/// The overlay's shape as /work/shared/tools/overlay-shape.py computes it.
+/// The overlay's shape: diameter, mean path and links per peer, from the `topo --format json` document.
 struct OverlayShape: Codable {
     var label: String
     var peers: Int
