@@ -132,9 +132,6 @@ public struct PeerLaunch: Sendable, Equatable {
         ttl = try parsed.integer(Option.ttl.long, in: 1...Self.maxTTL)
         neighbours = try parsed.integer(Option.neighbours.long, in: 1...64)
         maxLinks = try parsed.integer(Option.maxLinks.long, in: 1...256)
-        if let maxLinks, maxLinks < (neighbours ?? 1) {
-            throw UsageError("--\(Option.maxLinks.long) must be at least --\(Option.neighbours.long) (\(neighbours ?? 1)), not \(maxLinks)")
-        }
         queryTimeout = try parsed.seconds(Option.queryTimeout.long, in: 0.1...600)
         if let word = parsed.value(Option.search.long) {
             guard let strategy = SearchStrategy(rawValue: word.lowercased()) else {
@@ -227,6 +224,16 @@ public struct RegistryLaunch: Sendable, Equatable {
             peerPorts = first...last
         }
     }
+}
+
+/// The fewest and most links a peer keeps, from `--neighbours` and `--max-links` or the
+/// executable's defaults: both executables check them the same way. A default maximum below
+/// the minimum given rises to it; a maximum given below the minimum is a usage error.
+public func linkBounds(neighbours: Int?, maxLinks: Int?, defaults: (neighbours: Int, maxLinks: Int)) throws(UsageError) -> (neighbours: Int, maxLinks: Int) {
+    let fewest = neighbours ?? defaults.neighbours
+    let most = maxLinks ?? max(defaults.maxLinks, fewest)
+    guard most >= fewest else { throw UsageError("--max-links must be at least --neighbours (\(fewest)), not \(most)") }
+    return (fewest, most)
 }
 
 /// An argv being built, option by option.

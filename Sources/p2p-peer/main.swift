@@ -59,10 +59,11 @@ if let registry = launch.registry {
 }
 configuration.host = launch.host ?? configuration.registryHost
 configuration.ttl = launch.ttl.map(UInt8.init) ?? configuration.ttl
-configuration.neighbours = launch.neighbours ?? configuration.neighbours
-configuration.maxLinks = launch.maxLinks ?? max(configuration.maxLinks, configuration.neighbours)
-if configuration.maxLinks < configuration.neighbours {
-    spec.usageExit("--max-links must be at least --neighbours (\(configuration.neighbours)), not \(configuration.maxLinks)")
+do {
+    (configuration.neighbours, configuration.maxLinks) = try linkBounds(
+        neighbours: launch.neighbours, maxLinks: launch.maxLinks, defaults: (configuration.neighbours, configuration.maxLinks))
+} catch {
+    spec.usageExit(error.message)
 }
 configuration.queryTimeout = .milliseconds(Int64((launch.queryTimeout ?? 5) * 1000))
 configuration.search = launch.search ?? configuration.search

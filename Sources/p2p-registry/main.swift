@@ -20,11 +20,8 @@ do {
     configuration.host = launch.host ?? configuration.host
     configuration.port = launch.port ?? configuration.port
     configuration.maxPeers = launch.maxPeers ?? configuration.maxPeers
-    configuration.neighbours = launch.neighbours ?? configuration.neighbours
-    configuration.maxLinks = launch.maxLinks ?? max(configuration.maxLinks, configuration.neighbours)
-    guard configuration.maxLinks >= configuration.neighbours else {
-        throw UsageError("--max-links must be at least --neighbours (\(configuration.neighbours)), not \(configuration.maxLinks)")
-    }
+    (configuration.neighbours, configuration.maxLinks) = try linkBounds(
+        neighbours: launch.neighbours, maxLinks: launch.maxLinks, defaults: (configuration.neighbours, configuration.maxLinks))
     configuration.flag = launch.flag ?? configuration.flag
     if let policy = launch.referral {
         guard let parsed = ReferralPolicy(rawValue: policy.lowercased()) else {

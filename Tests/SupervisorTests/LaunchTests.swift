@@ -69,3 +69,13 @@ import Testing
         #expect(Endpoint(parsing: "10.0.0.1:80")?.description == "10.0.0.1:80")
     }
 }
+
+@Suite struct LinkBoundsTests {
+    @Test func theMostLinksNeverFallBelowTheFewest() throws {
+        #expect(try linkBounds(neighbours: nil, maxLinks: nil, defaults: (3, 12)) == (3, 12))
+        #expect(try linkBounds(neighbours: 20, maxLinks: nil, defaults: (3, 12)) == (20, 20))
+        #expect(try linkBounds(neighbours: 1, maxLinks: 2, defaults: (3, 12)) == (1, 2))
+        #expect(throws: UsageError.self) { try linkBounds(neighbours: nil, maxLinks: 2, defaults: (3, 12)) }
+        #expect(throws: UsageError.self) { try linkBounds(neighbours: 5, maxLinks: 4, defaults: (3, 12)) }
+    }
+}
