@@ -1,4 +1,6 @@
 #define _GNU_SOURCE
+#include <malloc.h>
+#include <sys/epoll.h>
 #include "CSystemShims.h"
 #include <errno.h>
 #include <sys/prctl.h>
@@ -82,4 +84,24 @@ int p2p_wait_for_exit(int pid, int timeout_ms) {
     do { ready = poll(&entry, 1, timeout_ms); } while (ready < 0 && errno == EINTR);
     close(fd);
     return ready < 0 ? -1 : (ready > 0 ? 1 : 0);
+}
+
+int p2p_keep_heap_slack(int bytes) {
+    return mallopt(M_TOP_PAD, bytes);
+}
+
+int p2p_epoll_control(int epoll_fd, int operation, int fd, unsigned int events) {
+    struct epoll_event event = { .events = events, .data = { .fd = fd } };
+    return epoll_ctl(epoll_fd, operation, fd, &event);
+}
+
+int p2p_epoll_wait(int epoll_fd, int *fds, unsigned int *events, int capacity, int timeout_ms) {
+    struct epoll_event ready[256];
+    if (capacity > 256) capacity = 256;
+    int count = epoll_wait(epoll_fd, ready, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        fds[i] = ready[i].data.fd;
+        events[i] = ready[i].events;
+    }
+    return count;
 }

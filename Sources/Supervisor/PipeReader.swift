@@ -1,7 +1,7 @@
 import Foundation
 import System
 
-/// Reads the output pipes of every child on one thread with poll(2), so a network of a
+/// Reads the output pipes of every child on one thread with epoll, so a network of a
 /// thousand peers needs no two thousand reader threads, and a child that floods its pipe is
 /// drained as fast as it writes (it never blocks on a full pipe, and nobody waits for it).
 /// Handlers get whole lines (cut at 64 KiB); `nil` means end of file.
@@ -15,13 +15,10 @@ final class PipeReader: Sendable {
     }
 
     private let sources = Protected([Int32: Source]())
-    private let wake: (read: Int32, write: Int32)
+    private let poller: Poller
 
-    init() {
-        var fds: [Int32] = [-1, -1]
-        _ = pipe(&fds)
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC); _ = fcntl(fd, F_SETFL, O_NONBLOCK) }
-        wake = (fds[0], fds[1])
+    init() throws(SystemError) {
+        poller = try Poller()
         Threads.detach(name: "pipe-reader") { [self] in run() }
     }
 
@@ -29,26 +26,29 @@ final class PipeReader: Sendable {
     func add(_ descriptor: Int32, _ handler: @escaping Handler) {
         _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
         sources.withLock { $0[descriptor] = Source(handler: handler) }
-        var byte: UInt8 = 1
-        _ = write(wake.write, &byte, 1)
+        do {
+            try poller.add(descriptor, for: .readable)
+        } catch {
+            // Only ENOMEM or ENOSPC (the user's epoll watch limit): the child runs unread.
+            sources.withLock { _ = $0.removeValue(forKey: descriptor) }
+            Syscall.close(descriptor)
+            handler("its output cannot be read: \(error)")
+            handler(nil)
+        }
     }
 
     private func run() {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            var entries = [pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
-            entries += sources.withLock { $0.keys.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) } }
+            let ready: [(fd: Int32, events: Poller.Events)]
             do {
-                try Syscall.call("poll") { poll(&entries, nfds_t(entries.count), -1) }
+                ready = try poller.wait()
             } catch {
                 // ENOMEM: only time can mend it; a pause, not a spin at a whole core.
                 Syscall.sleep(for: .milliseconds(100))
                 continue
             }
-            if entries[0].revents != 0 { while read(wake.read, &buffer, buffer.count) > 0 {} }
-            for entry in entries.dropFirst() where entry.revents != 0 {
-                drain(entry.fd, &buffer)
-            }
+            for (fd, _) in ready { drain(fd, &buffer) }
         }
     }
 
@@ -64,6 +64,7 @@ final class PipeReader: Sendable {
             }
             if count == 0 {   // end of file
                 let source = sources.withLock { $0.removeValue(forKey: fd) }
+                poller.remove(fd)
                 Syscall.close(fd)
                 if let source {
                     if !source.pending.isEmpty { source.handler(String(decoding: source.pending, as: UTF8.self)) }

@@ -13,7 +13,7 @@ public final class Supervisor: Sendable {
     public let directory: StateDirectory
     let binFolder: String
     let log: LogBook
-    let reader = PipeReader()
+    let reader: PipeReader
     let spawner = Spawner()
     let registry: ManagedProcess
     /// The peers, in config order.
@@ -24,7 +24,9 @@ public final class Supervisor: Sendable {
     /// The registry's port once it has reported it (kept across its restarts).
     let registryPort = Protected<UInt16?>(nil)
 
-    public init(config: NetworkConfig, directory: StateDirectory, binFolder: String) {
+    /// Fails only when the kernel cannot give the reader its epoll instance.
+    public init(config: NetworkConfig, directory: StateDirectory, binFolder: String) throws(SystemError) {
+        reader = try PipeReader()
         self.config = config
         self.directory = directory
         self.binFolder = binFolder
@@ -96,7 +98,7 @@ public final class Supervisor: Sendable {
             let port = try awaitReady(registry, until: deadline)
             registryPort.withLock { $0 = port }
             let launching = ContinuousClock.now
-            for process in peers { try launch(process, arguments: arguments(for: process)) }
+            try launchAll(peers)
             let took = (ContinuousClock.now - launching) / .milliseconds(1)
             note("started \(peers.count) peers in \(Int(took.rounded())) ms")
             for process in peers { _ = try awaitReady(process, until: deadline) }
@@ -110,6 +112,14 @@ public final class Supervisor: Sendable {
     private func launch(_ process: ManagedProcess, arguments: [String]) throws(StartFailure) {
         if let problem = spawn(process, arguments: arguments) {
             throw StartFailure(process: process.name, reason: problem, lastLines: log.tail(process.name))
+        }
+    }
+
+    /// Starts all of `processes`, several at once; fails with the first that could not start.
+    private func launchAll(_ processes: [ManagedProcess]) throws(StartFailure) {
+        let problems = spawnEach(processes.map { ($0, arguments(for: $0)) })
+        if let (process, problem) = zip(processes, problems).first(where: { $0.1 != nil }) {
+            throw StartFailure(process: process.name, reason: problem!, lastLines: log.tail(process.name))
         }
     }
 
@@ -138,60 +148,70 @@ public final class Supervisor: Sendable {
 
     /// Starts one incarnation of `process`. Returns a problem, or nil.
     func spawn(_ process: ManagedProcess, arguments: [String]) -> String? {
+        spawnEach([(process, arguments)])[0]
+    }
+
+    /// Starts one incarnation of each process, on the spawner's threads. Returns a problem or
+    /// nil for each.
+    private func spawnEach(_ starts: [(process: ManagedProcess, arguments: [String])]) -> [String?] {
+        spawner.runEach(starts.map { start in { [self] in startChild(start.process, arguments: start.arguments) } })
+    }
+
+    /// The spawn itself; runs on a spawner thread.
+    private func startChild(_ process: ManagedProcess, arguments: [String]) -> String? {
         guard FileManager.default.isExecutableFile(atPath: process.spec.executable) else {
             let problem = "executable \(process.spec.executable) is missing (build it with swift build)"
             process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = problem }
             return problem
         }
-        return spawner.run { [self] in
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: process.spec.executable)
-            child.arguments = arguments
-            var environment = ProcessInfo.processInfo.environment
-            environment["P2P_SUPERVISOR_PID"] = "\(getpid())"
-            child.environment = environment
-            // stdout and stderr share one pipe: each spawn costs in proportion to the descriptors
-            // the supervisor holds (Foundation adds a close action for every one), so two per
-            // child instead of three is a third off the spawning of a large network. The lines
-            // stay apart: the child writes each whole under one lock (`Log`), and only typed
-            // messages parse as JSON; everything else goes to the child's log, as stderr does.
-            let input = Pipe(), output = Pipe()
-            child.standardInput = input
-            child.standardOutput = output
-            child.standardError = output
-            let generation = process.runtime.withLock { state -> Int in
-                state.generation += 1
-                state.phase = .starting
-                state.stopping = false
-                return state.generation
-            }
-            child.terminationHandler = { [self] ended in
-                exited(process, generation: generation, status: ended.terminationStatus,
-                       signalled: ended.terminationReason == .uncaughtSignal)
-            }
-            do {
-                try child.run()
-            } catch {
-                process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
-                return "could not start \(process.spec.executable): \(error.localizedDescription)"
-            }
-            process.input.attach(input.fileHandleForWriting)
-            process.runtime.withLock(notify: true) { state in
-                state.pid = child.processIdentifier
-                state.startedAt = .now
-                state.neighbours = []
-                state.members = []
-                state.counters = nil
-            }
-            // The reader owns a duplicate; the original is closed now rather than when Foundation
-            // lets go of the Process, so each child costs the supervisor two descriptors.
-            let outputFD = dup(output.fileHandleForReading.fileDescriptor)
-            try? output.fileHandleForReading.close()
-            reader.add(outputFD) { [log] line in
-                if let line { process.received(line, log: log) }
-            }
-            return nil
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: process.spec.executable)
+        child.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["P2P_SUPERVISOR_PID"] = "\(getpid())"
+        child.environment = environment
+        // stdout and stderr share one pipe: each spawn costs in proportion to the descriptors
+        // the supervisor holds (Foundation adds a close action for every one), so two per
+        // child instead of three is a third off the spawning of a large network. The lines
+        // stay apart: the child writes each whole under one lock (`Log`), and only typed
+        // messages parse as JSON; everything else goes to the child's log, as stderr does.
+        let input = Pipe(), output = Pipe()
+        child.standardInput = input
+        child.standardOutput = output
+        child.standardError = output
+        let generation = process.runtime.withLock { state -> Int in
+            state.generation += 1
+            state.phase = .starting
+            state.stopping = false
+            return state.generation
         }
+        child.terminationHandler = { [self] ended in
+            exited(process, generation: generation, status: ended.terminationStatus,
+                   signalled: ended.terminationReason == .uncaughtSignal)
+        }
+        do {
+            try child.run()
+        } catch {
+            process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
+            return "could not start \(process.spec.executable): \(error.localizedDescription)"
+        }
+        process.input.attach(input.fileHandleForWriting)
+        process.runtime.withLock(notify: true) { state in
+            state.pid = child.processIdentifier
+            state.startedAt = .now
+            state.neighbours = []
+            state.members = []
+            state.counters = nil
+        }
+        // The reader owns a duplicate; the original is closed now rather than when Foundation
+        // lets go of the Process, so each child costs the supervisor two pipe ends (and the
+        // socket Foundation keeps to learn of its exit).
+        let outputFD = dup(output.fileHandleForReading.fileDescriptor)
+        try? output.fileHandleForReading.close()
+        reader.add(outputFD) { [log] line in
+            if let line { process.received(line, log: log) }
+        }
+        return nil
     }
 
     /// Foundation's termination handler (never a second waitpid): applies `RestartRules`.

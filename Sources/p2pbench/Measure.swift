@@ -20,6 +20,7 @@ enum Measure {
         process.standardInput = FileHandle.nullDevice
         let exited = Protected<Int32?>(nil)
         process.terminationHandler = { ended in exited.withLock(notify: true) { $0 = ended.terminationStatus } }
+        ProcessRunGuard.install()   // the in-process networks hold thousands of sockets
         let started = ContinuousClock.now
         do { try process.run() } catch { return (0, -1, "") }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()

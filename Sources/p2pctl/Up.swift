@@ -101,7 +101,12 @@ func supervise(_ context: Context, config: NetworkConfig, timeout: Double, repor
         say("another supervisor took state dir \(context.state.path) just now", success: false)
         exit(ExitCode.failure)
     }
-    let supervisor = Supervisor(config: config, directory: context.state, binFolder: context.binFolder)
+    let supervisor: Supervisor
+    do { supervisor = try Supervisor(config: config, directory: context.state, binFolder: context.binFolder) } catch {
+        lock.release()
+        say("cannot start supervising: \(error)", success: false)
+        exit(ExitCode.failure)
+    }
     if report == nil { supervisor.echo(LinePrinter(context: context, names: ["registry"] + config.peers.map(\.name)).print) }
     let finished = Protected(false)
     let control: ControlServer

@@ -2,6 +2,7 @@
 #ifndef P2P_SYSTEM_SHIMS_H
 #define P2P_SYSTEM_SHIMS_H
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK: the accepted socket is never inherited by a
@@ -27,5 +28,17 @@ int p2p_wait_for_exit(int pid, int timeout_ms);
 /// The user id of the process at the other end of a Unix-domain socket (SO_PEERCRED: the
 /// kernel's word, which the client cannot forge). Returns 0 or -1 with errno.
 int p2p_peer_uid(int fd, unsigned int *uid);
+
+/// mallopt(M_TOP_PAD, bytes): each malloc heap grows (and trims) so as to keep `bytes` of
+/// mapped, untouched memory past its last chunk. Returns 1 on success, 0 on failure.
+int p2p_keep_heap_slack(int bytes);
+
+/// epoll_ctl(2) with `events` for `fd` (EPOLL_CTL_ADD, _MOD or _DEL as `operation`), the
+/// descriptor itself as the event's data. Returns 0 or -1 with errno.
+int p2p_epoll_control(int epoll_fd, int operation, int fd, unsigned int events);
+
+/// epoll_wait(2) into two plain arrays (struct epoll_event is packed on x86-64, which Swift
+/// cannot lay out): `fds[i]` is ready with `events[i]`. Returns the count or -1 with errno.
+int p2p_epoll_wait(int epoll_fd, int *fds, unsigned int *events, int capacity, int timeout_ms);
 
 #endif

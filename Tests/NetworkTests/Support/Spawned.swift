@@ -32,6 +32,7 @@ extension Trait where Self == ConditionTrait {
 /// `.spawnsProcesses` fails and says so, so no suite has to be excluded by hand.
 func requireProcessesAllowed() throws {
     try #require(!inProcessOnly, "this test starts processes: mark its suite @Suite(.spawnsProcesses)")
+    ProcessRunGuard.install()   // this process may hold hundreds of in-process peers' sockets
 }
 
 /// One of our executables, started as a user would, with its stdin, stdout and stderr on
@@ -67,6 +68,7 @@ final class Spawned {
             signalled.withLock { $0 = process.terminationReason == .uncaughtSignal }
             status.withLock(notify: true) { $0 = process.terminationStatus }
         }
+        ProcessRunGuard.install()
         try process.run()
         Spawned.collect(dup(output.fileHandleForReading.fileDescriptor), into: stdout, done: openStreams)
         Spawned.collect(dup(errors.fileHandleForReading.fileDescriptor), into: stderr, done: openStreams)

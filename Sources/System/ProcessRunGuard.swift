@@ -1,0 +1,20 @@
+import CSystemShims
+
+/// A guard for Foundation's `Process.run()` on Linux, to be installed by any program that
+/// spawns while it holds many descriptors (the supervisor, the benchmark, the tests).
+///
+/// Before swift-corelibs-foundation's fix #5472 (so in Swift 6.3.1), `Process.run()` reads
+/// /proc/self/fd and copies each entry's name as a whole 256-byte array. glibc's directory
+/// buffer is 32 KiB: past about 1,365 open descriptors a full buffer's last entry sits at its
+/// very end, and the copy reads up to 243 bytes beyond it. That is harmless inside a heap, and
+/// a crash (SIGSEGV in memmove) when the buffer was cut from the end of the heap's last chunk,
+/// with nothing mapped behind it: the supervisor died so at 600 of 1,000 peers, more often
+/// than not. Only the last chunk of a heap borders unmapped memory; with 64 MiB of slack kept
+/// behind it, the buffer can sit at the edge only after 64 MiB more have been taken from one
+/// heap since it last grew, and the supervisor of 1,000 peers takes a few. The slack is address
+/// space, never touched, so it costs no memory.
+public enum ProcessRunGuard {
+    public static func install() { _ = installed }
+
+    private static let installed: Void = { _ = p2p_keep_heap_slack(64 << 20) }()
+}
