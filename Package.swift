@@ -51,7 +51,7 @@ let package = Package(
                           swiftSettings: swift6, linkerSettings: staticSwift + ["CoreFoundation", "_FoundationICU"].map { .linkedLibrary($0) }),
         .executableTarget(name: "p2p-registry", dependencies: ["Admission", "Registry", "NodeRuntime", "Control", "Sockets", "System"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
-        .executableTarget(name: "p2p-peer", dependencies: ["Admission", "Peer", "NodeRuntime", "Control", "Sockets", "System"], swiftSettings: swift6,
+        .executableTarget(name: "p2p-peer", dependencies: ["Admission", "Peer", "NodeRuntime", "Control", "CSystemShims", "Sockets", "System"], swiftSettings: swift6,
                           linkerSettings: staticSwift),
 
         // The benchmark: figures against references measured in the same run.

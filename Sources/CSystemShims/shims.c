@@ -86,6 +86,10 @@ int p2p_wait_for_exit(int pid, int timeout_ms) {
     return ready < 0 ? -1 : (ready > 0 ? 1 : 0);
 }
 
+int p2p_limit_malloc_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
+}
+
 int p2p_keep_heap_slack(int bytes) {
     return mallopt(M_TOP_PAD, bytes);
 }

@@ -3,10 +3,15 @@ import Glibc
 #endif
 import Admission
 import Control
+import CSystemShims
 import NodeRuntime
 import Peer
 import System
 import Wire
+
+// One malloc arena for all of a peer's threads, before any exists: each new arena cost a 64 MiB
+// reservation, its first pages and several system calls, per thread, in each of a thousand peers.
+_ = p2p_limit_malloc_arenas(1)
 
 let spec = PeerLaunch.commandSpec(epilogue: PeerCommand.helpText)
 

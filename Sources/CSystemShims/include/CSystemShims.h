@@ -33,6 +33,10 @@ int p2p_peer_uid(int fd, unsigned int *uid);
 /// mapped, untouched memory past its last chunk. Returns 1 on success, 0 on failure.
 int p2p_keep_heap_slack(int bytes);
 
+/// mallopt(M_ARENA_MAX, count): threads share at most `count` malloc arenas. Returns 1 on
+/// success, 0 on failure.
+int p2p_limit_malloc_arenas(int count);
+
 /// epoll_ctl(2) with `events` for `fd` (EPOLL_CTL_ADD, _MOD or _DEL as `operation`), the
 /// descriptor itself as the event's data. Returns 0 or -1 with errno.
 int p2p_epoll_control(int epoll_fd, int operation, int fd, unsigned int events);
