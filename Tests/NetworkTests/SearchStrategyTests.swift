@@ -73,7 +73,7 @@ import Testing
         let requester = try #require(network.peers["p0"])
         #expect(requester.locate("wanted.txt", by: .walk) != nil)
         // Every walker stops at its next check-back (every 4 steps), or where it found the file:
-        // once they have, the count stands still, far below what 16 walkers of 128 steps send.
+        // once they have, the count stands still, far below what the walkers would send to their ends.
         let settled = Self.settledSent(network)
         #expect(settled > 0 && settled < RandomWalk.walkers * Int(RandomWalk.steps) / 4, "sent \(settled)")
         // No flood was needed: every message was a walker step or a check-back.
@@ -84,10 +84,11 @@ import Testing
         let network = try Self.line(3, holders: [])
         let requester = try #require(network.peers["p0"])
         #expect(requester.locate("wanted.txt", by: .walk) == nil)
-        // Each of 16 walkers walks its 128 steps (on a line it turns back at the ends) and
-        // checks back every 4 steps, each check answered: then one flood, 2 messages.
+        // Each walker walks all its steps (on a line it turns back at the ends) and checks back
+        // every `checkEvery` steps and at its last, each check answered: then one flood, 2 messages.
         let steps = RandomWalk.walkers * Int(RandomWalk.steps)
-        let checks = RandomWalk.walkers * Int(RandomWalk.steps / RandomWalk.checkEvery)
+        let perWalker = (Int(RandomWalk.steps) + Int(RandomWalk.checkEvery) - 1) / Int(RandomWalk.checkEvery)
+        let checks = RandomWalk.walkers * perWalker
         let settled = Self.settledSent(network)
         #expect(settled >= steps + 2 * checks + 2 && settled <= steps + 2 * checks + 2 * 3, "sent \(settled)")
         #expect(network.peers.values.map(\.statistics.queriesReceived).reduce(0, +) >= 2)
