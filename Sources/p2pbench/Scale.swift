@@ -391,8 +391,15 @@ final class ScaleBench {
             figures.recoverySeconds["\(count)"] = seconds
             log(String(format: "scale: all running with ≥ %d links again after %.1f s", neighbours, seconds))
         } else {
-            notes.append(String(format: "scale: %d peers, after killing %d: not all running with ≥ %d links within %.0f s.",
-                                count, victims.count, neighbours, seconds))
+            let behind = status(config, state).filter { row in
+                row["state"] as? String != "running"
+                    || (row["role"] as? String == "peer" && ((row["neighbours"] as? [Any])?.count ?? 0) < neighbours)
+            }.prefix(5).map { row in
+                "\(row["name"] ?? "?") \(row["state"] ?? "?") with \((row["neighbours"] as? [Any])?.count ?? 0) links"
+                    + ((row["lastExit"] as? String).map { ", last exit: \($0)" } ?? "")
+            }
+            notes.append(String(format: "scale: %d peers, after killing %d: not all running with ≥ %d links within %.0f s (%@).",
+                                count, victims.count, neighbours, seconds, behind.joined(separator: "; ")))
         }
         Thread.sleep(forTimeInterval: 5)
     }
