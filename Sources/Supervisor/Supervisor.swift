@@ -115,7 +115,7 @@ public final class Supervisor: Sendable {
         }
     }
 
-    /// Starts all of `processes`, several at once; fails with the first that could not start.
+    /// Starts all of `processes`, queued at once; fails with the first that could not start.
     private func launchAll(_ processes: [ManagedProcess]) throws(StartFailure) {
         let problems = spawnEach(processes.map { ($0, arguments(for: $0)) })
         if let (process, problem) = zip(processes, problems).first(where: { $0.1 != nil }) {
@@ -151,13 +151,13 @@ public final class Supervisor: Sendable {
         spawnEach([(process, arguments)])[0]
     }
 
-    /// Starts one incarnation of each process, on the spawner's threads. Returns a problem or
+    /// Starts one incarnation of each process, on the spawner's thread. Returns a problem or
     /// nil for each.
     private func spawnEach(_ starts: [(process: ManagedProcess, arguments: [String])]) -> [String?] {
         spawner.runEach(starts.map { start in { [self] in startChild(start.process, arguments: start.arguments) } })
     }
 
-    /// The spawn itself; runs on a spawner thread.
+    /// The spawn itself; runs on the spawner's thread.
     private func startChild(_ process: ManagedProcess, arguments: [String]) -> String? {
         guard FileManager.default.isExecutableFile(atPath: process.spec.executable) else {
             let problem = "executable \(process.spec.executable) is missing (build it with swift build)"

@@ -44,6 +44,37 @@ import Testing
     }
 }
 
+/// No child inherits a descriptor of another: each holds its own stdin and output pipes and
+/// nothing else of the supervisor's. An inherited sibling's exit-notice socket (Foundation's)
+/// would hide that sibling's exit from the supervisor until both had exited.
+@Suite(.serialized, .spawnsProcesses) struct CtlInheritanceTests {
+    @Test func everyChildHoldsItsOwnTwoPipesAndNoSiblingsDescriptors() throws {
+        var files: [String: [String: [UInt8]]] = [:]
+        for index in 1...64 { files["s\(index)"] = ["f\(index).txt": Array("file \(index)\n".utf8)] }
+        let network = try CtlNetwork(files: files) { config in
+            config["registry"] = ["port": 0, "maxPeers": 64] as [String: Any]
+        }
+        defer { network.tearDown() }
+        try network.up()
+        let rows = try #require(network.status())
+        #expect(rows.count == 65)
+        var seen: [String: String] = [:]   // pipe inode -> the process holding it
+        for row in rows {
+            let name = try #require(row["name"] as? String), pid = try #require(row.int("pid"))
+            let folder = "/proc/\(pid)/fd"
+            let targets = try FileManager.default.contentsOfDirectory(atPath: folder).compactMap {
+                try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)
+            }
+            let pipes = Set(targets.filter { $0.hasPrefix("pipe:") })
+            #expect(pipes.count == 2, "\(name) holds pipes \(pipes.sorted()), not just its stdin and its output")
+            for pipe in pipes {
+                #expect(seen[pipe] == nil, "\(name) and \(seen[pipe] ?? "") both hold \(pipe)")
+                seen[pipe] = name
+            }
+        }
+    }
+}
+
 /// The soft and hard limits on open files of a process ("unlimited" as the word).
 private func descriptorLimits(_ pid: Int32) -> (String, String)? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/limits", encoding: .utf8),
