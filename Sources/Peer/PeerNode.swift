@@ -20,6 +20,8 @@ public final class PeerNode: Sendable {
     /// Peers heard of, to relink from while the registry cannot help.
     let book = Protected(PeerBook())
     let router = Protected(QueryRouter())
+    /// The links this peer has sent each search's walkers along (`WalkTrails`).
+    let walkTrails = Protected(WalkTrails())
     /// Accepted connections open now, for the caps in `configuration.limits`.
     let connections = Protected(ConnectionTable())
     let registry = Protected<FrameConnection?>(nil)

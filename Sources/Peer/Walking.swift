@@ -47,11 +47,15 @@ extension PeerNode {
         }
     }
 
-    /// Sends a walker on to a random neighbour, not back where it came from while there is another.
+    /// Sends a walker on to a random neighbour, not back where it came from while there is
+    /// another, and along a link no walker of its search has taken from here while there is one.
     private func forward(_ walker: Frame, from link: Link) {
+        guard case .walk(let id, _, _, _, _) = walker else { return }
         let neighbours = links.withLock { $0.all }
         let onward = neighbours.filter { $0 !== link }
-        guard let next = (onward.isEmpty ? neighbours : onward).randomElement() else { return }
+        let candidates = onward.isEmpty ? neighbours : onward
+        guard let name = walkTrails.withLock({ $0.next(id, among: candidates.map(\.name)) }),
+              let next = candidates.first(where: { $0.name == name }) else { return }
         if next.send(walker) { counterBook.count { $0.queryMessagesSent += 1 } }
     }
 
@@ -79,5 +83,34 @@ extension PeerNode {
         guard let connection = try? FrameConnection.open(host: peer.host, port: peer.port, timeout: .seconds(1), secret: secret) else { return }
         for frame in frames where !connection.sendIfOpen(frame) { break }
         connection.close()
+    }
+}
+
+/// The links each search's walkers have left this peer by. A walker that passes again, or
+/// another walker of the same search, takes a link not yet taken from here while there is one:
+/// walkers spread instead of treading the same edges, so fewer steps find a holder. Bounded: the
+/// oldest searches are forgotten first.
+struct WalkTrails: Sendable {
+    static let memory = 1_024
+    private var taken: [QueryID: Set<String>] = [:]
+    private var order: [QueryID] = []
+    private var oldest = 0
+
+    /// The neighbour (by name) a walker of search `id` goes to next, chosen among `candidates`.
+    mutating func next(_ id: QueryID, among candidates: [String]) -> String? {
+        if taken[id] == nil {
+            if order.count < Self.memory {
+                order.append(id)
+            } else {
+                taken[order[oldest]] = nil
+                order[oldest] = id
+                oldest = (oldest + 1) % Self.memory
+            }
+        }
+        let used = taken[id] ?? []
+        let fresh = candidates.filter { !used.contains($0) }
+        guard let choice = (fresh.isEmpty ? candidates : fresh).randomElement() else { return nil }
+        taken[id, default: []].insert(choice)
+        return choice
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 @testable import Peer
 import Registry
 import Testing
+import Wire
 
 /// The search strategies on fixed small overlays, counted with the peers' own counters: what a
 /// flood, a ring and a walk cost, and that each stops when it should. Counts, never times.
@@ -105,5 +106,34 @@ import Testing
         #expect(requester.counters.bytesDownloaded == 5)
         #expect(eventually { network.peers["p3"]?.counters.bytesServed == 5 })
         #expect(network.peers["p3"]?.counters.httpRequests == 1)
+    }
+}
+
+/// The trails a peer keeps of each search's walkers: a link is taken twice only once every
+/// candidate has been taken, searches are apart, and a search is kept within the bound.
+@Suite struct WalkTrailsTests {
+    static func id(_ n: UInt8) -> QueryID { QueryID(bytes: [n] + Array(repeating: 0, count: 15))! }
+
+    @Test func everyLinkIsTakenOnceBeforeAnyIsTakenAgain() {
+        var trails = WalkTrails()
+        let links = ["a", "b", "c", "d"]
+        let first = (0..<4).compactMap { _ in trails.next(Self.id(1), among: links) }
+        #expect(Set(first) == Set(links))
+        #expect(trails.next(Self.id(1), among: links).map(links.contains) == true)
+        // Another search starts with every link fresh; a link that is new to this one is taken.
+        let other = (0..<4).compactMap { _ in trails.next(Self.id(2), among: links) }
+        #expect(Set(other) == Set(links))
+        #expect(trails.next(Self.id(1), among: links + ["e"]) == "e")
+        #expect(trails.next(Self.id(3), among: []) == nil)
+    }
+
+    @Test func aSearchIsRememberedWhileFewerThanTheBoundCameAfterIt() {
+        var trails = WalkTrails()
+        #expect(trails.next(Self.id(0), among: ["a"]) == "a")
+        for n in 1..<WalkTrails.memory {
+            _ = trails.next(QueryID(bytes: [UInt8(n & 0xff), UInt8(n >> 8)] + Array(repeating: 1, count: 14))!, among: ["a", "b"])
+        }
+        // Still remembered: its next walker leaves by the link it has not taken.
+        #expect(trails.next(Self.id(0), among: ["a", "b"]) == "b")
     }
 }
