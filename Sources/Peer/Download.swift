@@ -85,11 +85,22 @@ extension PeerNode {
         var tried = 0
         var failures: [String] = []
         var failed: Set<String> = []
+        // Once every holder heard of has failed, the search for others gets a query timeout of
+        // its own, from then: a transfer that failed late must not have used up the search's.
+        var researchUntil: Deadline?
         while true {
             let hits = router.withLock { $0.searches[id] ?? [] }
             guard tried < hits.count else {
+                var until = deadline
+                if !failed.isEmpty {
+                    if researchUntil == nil {
+                        researchUntil = max(deadline, .after(configuration.queryTimeout))
+                        _ = flood(query, search: id, ttl: configuration.ttl, fresh: true)   // at once: the known holders are spent
+                    }
+                    until = researchUntil!
+                }
                 // Wait for more holders while the search is still open.
-                if !askAgain(query, search: id, beyond: tried, until: deadline) {
+                if !askAgain(query, search: id, beyond: tried, until: until) {
                     return finish("download of \(query) failed from every holder: \(failures.joined(separator: "; "))")
                 }
                 continue

@@ -51,7 +51,11 @@ import Wire
 
     @Test(.spawnsProcesses) func aHolderKilledMidTransferMakesTheDownloadGoToTheNextHolder() throws {
         let big = Self.content(megabytes: 64, seed: 1)
-        let network = try CtlNetwork(files: ["h1": ["big.bin": big], "h2": ["big.bin": big], "r": [:]])
+        // On the chain r - h2 - h1, killing h2 cuts r off from h1 until the overlay mends and
+        // r asks again: a generous query timeout, as the test waits for what, not how fast.
+        let network = try CtlNetwork(files: ["h1": ["big.bin": big], "h2": ["big.bin": big], "r": [:]]) { config in
+            config["network"] = ["queryTimeout": 20] as [String: Any]
+        }
         defer { network.tearDown() }
         try network.up()
         let holders = try ["h1", "h2"].map { try #require(network.pid($0)) }
