@@ -99,7 +99,11 @@ private func sha(_ string: String) -> String { SHA256.hash(Array(string.utf8)).h
         #expect(SHA256Digest(hex: String(digest.hex.dropLast(2)) + "é") == nil)  // 64 chars, 65 bytes
     }
 
-    @Test func filesMatchSha256sum() throws {
+    /// Starts sha256sum, so it is left out of the sanitized runs (P2P_IN_PROCESS_ONLY), as every
+    /// test that starts a process is: there, AddressSanitizer stops at Foundation 6.3.1's
+    /// over-read of /proc/self/fd whenever other suites hold over 1,365 descriptors (ProcessRunGuard).
+    @Test(.disabled(if: ProcessInfo.processInfo.environment["P2P_IN_PROCESS_ONLY"] != nil, "starts a process"))
+    func filesMatchSha256sum() throws {
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("DigestTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: false)
@@ -112,6 +116,7 @@ private func sha(_ string: String) -> String { SHA256.hash(Array(string.utf8)).h
             return url.path
         }
 
+        ProcessRunGuard.install()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         process.arguments = paths
