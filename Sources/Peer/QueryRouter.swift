@@ -20,9 +20,7 @@ struct QueryRouter: Sendable {
     /// second across the network this still outlives any query's TTL many times over.
     static let memory = 16_384
 
-    private var routes: [QueryID: Route] = [:]
-    private var order: [QueryID] = []
-    private var oldest = 0
+    private var routes = RecentMap<QueryID, Route>(capacity: Self.memory)
     /// Hits per search of ours, in the order they arrived.
     private(set) var searches: [QueryID: [Hit]] = [:]
     /// Ids a search of ours was asked again under, and that search.
@@ -44,13 +42,6 @@ struct QueryRouter: Sendable {
     mutating func remember(_ id: QueryID, route: Route) -> Bool {
         guard routes[id] == nil else { return false }
         routes[id] = route
-        if order.count < Self.memory {
-            order.append(id)
-        } else {
-            routes[order[oldest]] = nil
-            order[oldest] = id
-            oldest = (oldest + 1) % Self.memory
-        }
         return true
     }
 

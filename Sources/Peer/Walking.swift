@@ -92,25 +92,14 @@ extension PeerNode {
 /// oldest searches are forgotten first.
 struct WalkTrails: Sendable {
     static let memory = 1_024
-    private var taken: [QueryID: Set<String>] = [:]
-    private var order: [QueryID] = []
-    private var oldest = 0
+    private var taken = RecentMap<QueryID, Set<String>>(capacity: Self.memory)
 
     /// The neighbour (by name) a walker of search `id` goes to next, chosen among `candidates`.
     mutating func next(_ id: QueryID, among candidates: [String]) -> String? {
-        if taken[id] == nil {
-            if order.count < Self.memory {
-                order.append(id)
-            } else {
-                taken[order[oldest]] = nil
-                order[oldest] = id
-                oldest = (oldest + 1) % Self.memory
-            }
-        }
         let used = taken[id] ?? []
         let fresh = candidates.filter { !used.contains($0) }
         guard let choice = (fresh.isEmpty ? candidates : fresh).randomElement() else { return nil }
-        taken[id, default: []].insert(choice)
+        taken[id] = used.union([choice])
         return choice
     }
 }

@@ -137,3 +137,17 @@ import Wire
         #expect(trails.next(Self.id(0), among: ["a", "b"]) == "b")
     }
 }
+
+/// The bounded memory behind the router's query ids and the walkers' trails.
+@Suite struct RecentMapTests {
+    @Test func theOldestKeyGoesFirstAndAnUpdateKeepsItsPlace() {
+        var map = RecentMap<Int, String>(capacity: 3)
+        for key in 1...3 { map[key] = "v\(key)" }
+        map[1] = "again"   // an update, not a new key: nothing goes
+        #expect(map[1] == "again" && map[2] == "v2" && map[3] == "v3")
+        map[4] = "v4"      // full: 1, the oldest added, goes
+        #expect(map[1] == nil && map[2] == "v2" && map[4] == "v4")
+        map[5] = "v5"; map[6] = "v6"
+        #expect([2, 3, 4].map { map[$0] } == [nil, nil, "v4"] && map[5] == "v5" && map[6] == "v6")
+    }
+}
