@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "NodeRuntime", dependencies: ["Admission", "Control", "CSystemShims", "Sockets", "System", "Wire"], swiftSettings: swift6),
         // The typed messages: supervisor <-> children (JSON lines), p2pctl <-> supervisor.
         .target(name: "Control", dependencies: ["Wire"], swiftSettings: swift6),
-        .target(name: "Registry", dependencies: ["Admission", "NodeRuntime", "Sockets", "System", "Wire"], swiftSettings: swift6),
+        .target(name: "Registry", dependencies: ["Admission", "Control", "NodeRuntime", "Sockets", "System", "Wire"], swiftSettings: swift6),
         .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets", "System"], swiftSettings: swift6),
         .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .target(name: "NetworkConfig", dependencies: ["Admission", "Control", "Wire"], swiftSettings: swift6),

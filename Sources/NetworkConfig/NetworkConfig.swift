@@ -27,7 +27,7 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
         /// Absolute path of the shared secret (checked by the loader: a private file of 16 bytes or more).
         public var secretFile: String?
 
-        public init(host: String = "127.0.0.1", port: UInt16 = 7000, maxPeers: Int = 10, flag: String = "P2P",
+        public init(host: String = NetworkDefaults.host, port: UInt16 = NetworkDefaults.registryPort, maxPeers: Int = NetworkDefaults.maxPeers, flag: String = NetworkDefaults.flag,
                     referral: String = "weighted-random", peerPorts: ClosedRange<UInt16>? = nil,
                     secretFile: String? = nil) {
             self.host = host
@@ -53,7 +53,8 @@ public struct NetworkConfig: Sendable, Equatable, Codable {
         /// How peers look for files unless a `send --search` says otherwise.
         public var search: SearchStrategy
 
-        public init(ttl: Int = 7, neighbours: Int = 3, maxLinks: Int = 12, queryTimeout: Double = 5, search: SearchStrategy = .standard) {
+        public init(ttl: Int = NetworkDefaults.ttl, neighbours: Int = NetworkDefaults.neighbours, maxLinks: Int = NetworkDefaults.maxLinks,
+                    queryTimeout: Double = NetworkDefaults.queryTimeout, search: SearchStrategy = .standard) {
             self.ttl = ttl
             self.neighbours = neighbours
             self.maxLinks = maxLinks

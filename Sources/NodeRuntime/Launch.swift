@@ -76,13 +76,13 @@ public struct PeerLaunch: Sendable, Equatable {
     public enum Option {
         public static let name = CommandSpec.Option("name", value: "NAME", help: "this peer's name: 1-32 letters, digits, '-' or '_' (asked for on a terminal)")
         public static let directory = CommandSpec.Option("dir", value: "FOLDER", help: "the shared folder; downloads go to its Downloads/ (default Peers/NAME)")
-        public static let registry = CommandSpec.Option("registry", value: "HOST:PORT", help: "the registry's address (default 127.0.0.1:7000)")
-        public static let flag = CommandSpec.Option("flag", value: "FLAG", help: "the join flag (default P2P; asked for on a terminal without --name)")
+        public static let registry = CommandSpec.Option("registry", value: "HOST:PORT", help: "the registry's address (default \(NetworkDefaults.host):\(NetworkDefaults.registryPort))")
+        public static let flag = CommandSpec.Option("flag", value: "FLAG", help: "the join flag (default \(NetworkDefaults.flag); asked for on a terminal without --name)")
         public static let host = CommandSpec.Option("host", value: "ADDRESS", help: "address to bind and advertise (default: the registry's host)")
-        public static let ttl = CommandSpec.Option("ttl", value: "N", help: "hops a query may travel, 1-\(PeerLaunch.maxTTL) (default 7)")
-        public static let neighbours = CommandSpec.Option("neighbours", value: "N", help: "links to keep at least; lost ones are replaced (default 3)")
-        public static let maxLinks = CommandSpec.Option("max-links", value: "N", help: "links to take at most; more are refused (default 12)")
-        public static let queryTimeout = CommandSpec.Option("query-timeout", value: "SECONDS", help: "how long a search waits for a holder (default 5)")
+        public static let ttl = CommandSpec.Option("ttl", value: "N", help: "hops a query may travel, 1-\(PeerLaunch.maxTTL) (default \(NetworkDefaults.ttl))")
+        public static let neighbours = CommandSpec.Option("neighbours", value: "N", help: "links to keep at least; lost ones are replaced (default \(NetworkDefaults.neighbours))")
+        public static let maxLinks = CommandSpec.Option("max-links", value: "N", help: "links to take at most; more are refused (default \(NetworkDefaults.maxLinks))")
+        public static let queryTimeout = CommandSpec.Option("query-timeout", value: "SECONDS", help: "how long a search waits for a holder (default \(Int(NetworkDefaults.queryTimeout)))")
         public static let search = CommandSpec.Option("search", value: "STRATEGY", help: "how to look for a file: flood, ring or walk (default \(SearchStrategy.standard.rawValue))")
         public static let shareDownloads = CommandSpec.Option("share-downloads", help: "serve the files in Downloads/ too")
     }
@@ -172,13 +172,13 @@ public struct RegistryLaunch: Sendable, Equatable {
     }
 
     public enum Option {
-        public static let host = CommandSpec.Option("host", value: "ADDRESS", help: "address to bind and advertise (default 127.0.0.1)")
-        public static let port = CommandSpec.Option("port", value: "PORT", help: "port to listen on; 0 picks a free one (default 7000)")
-        public static let maxPeers = CommandSpec.Option("max-peers", value: "N", help: "peers admitted at most (default 10)")
-        public static let flag = CommandSpec.Option("flag", value: "FLAG", help: "the join flag peers must present, any case (default P2P)")
+        public static let host = CommandSpec.Option("host", value: "ADDRESS", help: "address to bind and advertise (default \(NetworkDefaults.host))")
+        public static let port = CommandSpec.Option("port", value: "PORT", help: "port to listen on; 0 picks a free one (default \(NetworkDefaults.registryPort))")
+        public static let maxPeers = CommandSpec.Option("max-peers", value: "N", help: "peers admitted at most (default \(NetworkDefaults.maxPeers))")
+        public static let flag = CommandSpec.Option("flag", value: "FLAG", help: "the join flag peers must present, any case (default \(NetworkDefaults.flag))")
         public static let referral = CommandSpec.Option("referral", value: "POLICY", help: "weighted-random (default), least-connected, first, chain or random")
-        public static let neighbours = CommandSpec.Option("neighbours", value: "N", help: "referrals given to a joining peer (default 3)")
-        public static let maxLinks = CommandSpec.Option("max-links", value: "N", help: "links a peer takes at most: full peers are not referred (default 12)")
+        public static let neighbours = CommandSpec.Option("neighbours", value: "N", help: "referrals given to a joining peer (default \(NetworkDefaults.neighbours))")
+        public static let maxLinks = CommandSpec.Option("max-links", value: "N", help: "links a peer takes at most: full peers are not referred (default \(NetworkDefaults.maxLinks))")
         public static let peerPorts = CommandSpec.Option("peer-ports", value: "FIRST-LAST", help: "assign peer ports from this range (default: peers pick free ports)")
     }
 

@@ -7,21 +7,21 @@ public struct PeerConfiguration: Sendable {
     /// The shared folder; downloads go to its `Downloads/`.
     public var directory: String
     public var registryHost = "127.0.0.1"
-    public var registryPort: UInt16 = 7000
+    public var registryPort = NetworkDefaults.registryPort
     /// The join flag, presented to the registry and to neighbours.
-    public var flag = "P2P"
+    public var flag = NetworkDefaults.flag
     /// The address this peer binds and advertises (the registry's host by default).
-    public var host = "127.0.0.1"
+    public var host = NetworkDefaults.host
     /// Hops a query may travel.
-    public var ttl: UInt8 = 7
+    public var ttl = UInt8(NetworkDefaults.ttl)
     /// Links this peer keeps at least: it restores them after losing some.
-    public var neighbours = 3
+    public var neighbours = NetworkDefaults.neighbours
     /// Links this peer takes at most; a hello past them is refused.
-    public var maxLinks = 12
+    public var maxLinks = NetworkDefaults.maxLinks
     /// How this peer looks for a file unless a download asks otherwise.
     public var search = SearchStrategy.standard
     /// How long a search waits for a first hit before it says "not found".
-    public var queryTimeout: Duration = .seconds(5)
+    public var queryTimeout: Duration = .milliseconds(Int64(NetworkDefaults.queryTimeout * 1000))
     /// Serve `Downloads/` too.
     public var shareDownloads = false
     /// When set, this peer proves it to the registry and links only with peers that prove it

@@ -16,20 +16,21 @@ public enum ReferralPolicy: String, Sendable, CaseIterable {
 }
 
 import Admission
+import Control
 
 public struct RegistryConfiguration: Sendable {
     /// The address the registry binds (and the one peers are told about each other on).
-    public var host = "127.0.0.1"
+    public var host = NetworkDefaults.host
     /// 0 picks a free port (see `Registry.port` once started).
-    public var port: UInt16 = 7000
-    public var maxPeers = 10
+    public var port = NetworkDefaults.registryPort
+    public var maxPeers = NetworkDefaults.maxPeers
     /// The join flag, compared ignoring case.
-    public var flag = "P2P"
+    public var flag = NetworkDefaults.flag
     public var referral = ReferralPolicy.weightedRandom
     /// Referrals given at join, and for a peer that lost links.
-    public var neighbours = 3
+    public var neighbours = NetworkDefaults.neighbours
     /// The links a peer takes at most: `weighted-random` refers nobody to a peer that has them.
-    public var maxLinks = 12
+    public var maxLinks = NetworkDefaults.maxLinks
     /// When set, the registry assigns each peer a port from this range, as the origin did;
     /// otherwise each peer binds a free port and reports it.
     public var peerPorts: ClosedRange<UInt16>?
