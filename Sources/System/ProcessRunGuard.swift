@@ -18,3 +18,33 @@ public enum ProcessRunGuard {
 
     private static let installed: Void = { _ = p2p_keep_heap_slack(64 << 20) }()
 }
+
+extension ProcessRunGuard {
+    /// The slack covers heaps made after `install`; a process that had threads before it (a test
+    /// runner) also keeps its spawns apart from the times it holds descriptors by the thousand.
+    private static let gate = Protected((holdingMany: 0, spawning: 0))
+
+    /// Runs `body` (a `Process.run`) once nothing holds descriptors by the thousand; waits
+    /// 5 minutes at most, then runs it anyway.
+    public static func spawning<T>(_ body: () throws -> T) rethrows -> T {
+        install()
+        let counted = gate.wait(until: .after(.seconds(300))) { state -> Bool? in
+            guard state.holdingMany == 0 else { return nil }
+            state.spawning += 1
+            return true
+        } ?? false
+        defer { if counted { gate.withLock(notify: true) { $0.spawning -= 1 } } }
+        return try body()
+    }
+
+    /// Marks the start of a stretch that holds descriptors by the thousand (an in-process
+    /// network of hundreds of peers); `endHoldingMany` ends it.
+    public static func beginHoldingMany() {
+        _ = gate.wait(until: .after(.seconds(300))) { state -> Bool? in state.spawning == 0 ? true : nil }
+        gate.withLock(notify: true) { $0.holdingMany += 1 }
+    }
+
+    public static func endHoldingMany() {
+        gate.withLock(notify: true) { $0.holdingMany -= 1 }
+    }
+}

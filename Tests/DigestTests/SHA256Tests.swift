@@ -116,13 +116,12 @@ private func sha(_ string: String) -> String { SHA256.hash(Array(string.utf8)).h
             return url.path
         }
 
-        ProcessRunGuard.install()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         process.arguments = paths
         let pipe = Pipe()
         process.standardOutput = pipe
-        try process.run()
+        try ProcessRunGuard.spawning { try process.run() }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

@@ -4,6 +4,7 @@ import NodeRuntime
 @testable import Peer
 import Registry
 import Sockets
+import System
 import Testing
 import Wire
 
@@ -62,9 +63,12 @@ final class LocalNetwork {
     let folder: TemporaryFolder
     let registry: Registry
     private(set) var peers: [String: PeerNode] = [:]
+    /// A network of a hundred peers or more holds thousands of sockets: spawns wait meanwhile.
+    private let holdsMany: Bool
 
     init(referral: ReferralPolicy = .leastConnected, neighbours: Int = 2, maxLinks: Int = 12, maxPeers: Int = 50,
          peerPorts: ClosedRange<UInt16>? = nil, secret: SharedSecret? = nil) throws {
+        holdsMany = maxPeers >= 100
         folder = try TemporaryFolder()
         var configuration = RegistryConfiguration()
         configuration.port = 0
@@ -76,11 +80,13 @@ final class LocalNetwork {
         configuration.secret = secret
         registry = try Registry(configuration: configuration)
         registry.start()
+        if holdsMany { ProcessRunGuard.beginHoldingMany() }   // last: a throw above never leaves it held
     }
 
     deinit {
         for peer in peers.values { peer.stop() }
         registry.stop()
+        if holdsMany { ProcessRunGuard.endHoldingMany() }
     }
 
     func configuration(_ name: String) throws -> PeerConfiguration {

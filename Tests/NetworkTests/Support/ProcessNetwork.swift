@@ -1,4 +1,5 @@
 import Foundation
+import System
 import Testing
 
 /// A registry and peers as separate processes, the way a person runs them in terminals:
@@ -47,7 +48,7 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     let output = Pipe()
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try ProcessRunGuard.spawning { try process.run() }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, Array(data))

@@ -68,8 +68,7 @@ final class Spawned {
             signalled.withLock { $0 = process.terminationReason == .uncaughtSignal }
             status.withLock(notify: true) { $0 = process.terminationStatus }
         }
-        ProcessRunGuard.install()
-        try process.run()
+        try ProcessRunGuard.spawning { try process.run() }
         Spawned.collect(dup(output.fileHandleForReading.fileDescriptor), into: stdout, done: openStreams)
         Spawned.collect(dup(errors.fileHandleForReading.fileDescriptor), into: stderr, done: openStreams)
     }
