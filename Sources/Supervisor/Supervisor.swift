@@ -13,7 +13,7 @@ public final class Supervisor: Sendable {
     public let directory: StateDirectory
     let binFolder: String
     let log: LogBook
-    let reader: PipeReader
+    let reader: OutputReader
     let spawner = Spawner()
     let registry: ManagedProcess
     /// The peers, in config order.
@@ -26,7 +26,7 @@ public final class Supervisor: Sendable {
 
     /// Fails only when the kernel cannot give the reader its epoll instance.
     public init(config: NetworkConfig, directory: StateDirectory, binFolder: String) throws(SystemError) {
-        reader = try PipeReader()
+        reader = try OutputReader()
         self.config = config
         self.directory = directory
         self.binFolder = binFolder
@@ -170,15 +170,24 @@ public final class Supervisor: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["P2P_SUPERVISOR_PID"] = "\(getpid())"
         child.environment = environment
-        // stdout and stderr share one pipe: each spawn costs in proportion to the descriptors
-        // the supervisor holds (Foundation adds a close action for every one), so two per
-        // child instead of three is a third off the spawning of a large network. The lines
-        // stay apart: the child writes each whole under one lock (`Log`), and only typed
-        // messages parse as JSON; everything else goes to the child's log, as stderr does.
-        let input = Pipe(), output = Pipe()
-        child.standardInput = input
-        child.standardOutput = output
-        child.standardError = output
+        // stdin, stdout and stderr are one socket pair, not three pipes: each spawn costs in
+        // proportion to the descriptors the supervisor holds (Foundation adds a close action
+        // for every one, and reads /proc/self/fd), so one per child instead of three is most
+        // of the spawning cost of a large network. The lines stay apart: the child writes each
+        // whole under one lock (`Log`), and only typed messages parse as JSON; everything else
+        // goes to the child's log, as stderr does. Our end is close-on-exec, so no other child
+        // inherits it.
+        var ends: [Int32] = [-1, -1]
+        guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+            let problem = "could not start: no socket pair for its stdin and stdout: \(Errno.current)"
+            process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = problem }
+            return problem
+        }
+        let channel = ChildChannel(descriptor: ends[0])
+        let childEnd = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        child.standardInput = childEnd
+        child.standardOutput = childEnd
+        child.standardError = childEnd
         let generation = process.runtime.withLock { state -> Int in
             state.generation += 1
             state.phase = .starting
@@ -192,10 +201,13 @@ public final class Supervisor: Sendable {
         do {
             try child.run()
         } catch {
+            try? childEnd.close()
+            channel.release()
             process.runtime.withLock(notify: true) { $0.phase = .failed; $0.lastExit = "could not start: \(error.localizedDescription)" }
             return "could not start \(process.spec.executable): \(error.localizedDescription)"
         }
-        process.input.attach(input.fileHandleForWriting)
+        try? childEnd.close()
+        process.input.attach(channel)
         process.runtime.withLock(notify: true) { state in
             state.pid = child.processIdentifier
             state.startedAt = .now
@@ -203,13 +215,8 @@ public final class Supervisor: Sendable {
             state.members = []
             state.counters = nil
         }
-        // The reader owns a duplicate; the original is closed now rather than when Foundation
-        // lets go of the Process, so each child costs the supervisor two pipe ends (and the
-        // socket Foundation keeps to learn of its exit).
-        let outputFD = dup(output.fileHandleForReading.fileDescriptor)
-        try? output.fileHandleForReading.close()
-        reader.add(outputFD) { [log] line in
-            if let line { process.received(line, log: log) }
+        reader.add(ends[0]) { [log] line in
+            if let line { process.received(line, log: log) } else { channel.release() }
         }
         return nil
     }

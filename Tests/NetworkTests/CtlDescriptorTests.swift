@@ -44,11 +44,11 @@ import Testing
     }
 }
 
-/// No child inherits a descriptor of another: each holds its own stdin and output pipes and
-/// nothing else of the supervisor's. An inherited sibling's exit-notice socket (Foundation's)
-/// would hide that sibling's exit from the supervisor until both had exited.
+/// No child inherits a descriptor of another: each holds its own stdin-and-output socket (on
+/// 0, 1 and 2) and nothing else of the supervisor's. An inherited sibling's exit-notice socket
+/// (Foundation's) would hide that sibling's exit from the supervisor until both had exited.
 @Suite(.serialized, .spawnsProcesses) struct CtlInheritanceTests {
-    @Test func everyChildHoldsItsOwnTwoPipesAndNoSiblingsDescriptors() throws {
+    @Test func everyChildHoldsItsOwnStdioSocketAndNoSiblingsDescriptors() throws {
         var files: [String: [String: [UInt8]]] = [:]
         for index in 1...64 { files["s\(index)"] = ["f\(index).txt": Array("file \(index)\n".utf8)] }
         let network = try CtlNetwork(files: files) { config in
@@ -58,18 +58,25 @@ import Testing
         try network.up()
         let rows = try #require(network.status())
         #expect(rows.count == 65)
-        var seen: [String: String] = [:]   // pipe inode -> the process holding it
+        var seen: [String: String] = [:]   // socket inode -> the process holding it
         for row in rows {
             let name = try #require(row["name"] as? String), pid = try #require(row.int("pid"))
             let folder = "/proc/\(pid)/fd"
-            let targets = try FileManager.default.contentsOfDirectory(atPath: folder).compactMap {
-                try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)
+            var targets: [Int: String] = [:]
+            for entry in try FileManager.default.contentsOfDirectory(atPath: folder) {
+                if let fd = Int(entry), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + entry) {
+                    targets[fd] = target
+                }
             }
-            let pipes = Set(targets.filter { $0.hasPrefix("pipe:") })
-            #expect(pipes.count == 2, "\(name) holds pipes \(pipes.sorted()), not just its stdin and its output")
-            for pipe in pipes {
-                #expect(seen[pipe] == nil, "\(name) and \(seen[pipe] ?? "") both hold \(pipe)")
-                seen[pipe] = name
+            let stdio = try #require(targets[0])
+            #expect(stdio.hasPrefix("socket:") && targets[1] == stdio && targets[2] == stdio,
+                    "\(name)'s stdin, stdout and stderr are \(targets[0] ?? "-"), \(targets[1] ?? "-"), \(targets[2] ?? "-")")
+            #expect(!targets.values.contains { $0.hasPrefix("pipe:") }, "\(name) holds a pipe: \(targets.values.sorted())")
+            // Sockets are the process's own (its listener, links, its exit-notice end) or
+            // inherited; an inherited one is held by two processes.
+            for socket in Set(targets.values.filter { $0.hasPrefix("socket:") }) {
+                #expect(seen[socket] == nil, "\(name) and \(seen[socket] ?? "") both hold \(socket)")
+                seen[socket] = name
             }
         }
     }

@@ -1,11 +1,12 @@
 import Foundation
 import System
 
-/// Reads the output pipes of every child on one thread with epoll, so a network of a
-/// thousand peers needs no two thousand reader threads, and a child that floods its pipe is
-/// drained as fast as it writes (it never blocks on a full pipe, and nobody waits for it).
-/// Handlers get whole lines (cut at 64 KiB); `nil` means end of file.
-final class PipeReader: Sendable {
+/// Reads the output of every child (its end of a socket pair, see `ChildChannel`) on one
+/// thread with epoll, so a network of a thousand peers needs no thousand reader threads, and a
+/// child that floods its output is drained as fast as it writes (it never blocks on a full
+/// buffer, and nobody waits for it). Handlers get whole lines (cut at 64 KiB); `nil` means end
+/// of stream, after which the owner closes the descriptor.
+final class OutputReader: Sendable {
     typealias Handler = @Sendable (String?) -> Void
     static let maxLine = 64 * 1024
 
@@ -19,19 +20,18 @@ final class PipeReader: Sendable {
 
     init() throws(SystemError) {
         poller = try Poller()
-        Threads.detach(name: "pipe-reader") { [self] in run() }
+        Threads.detach(name: "output-reader") { [self] in run() }
     }
 
-    /// Reads `descriptor` (which this reader then owns and closes at end of file).
+    /// Reads the socket `descriptor` until its end. It stays blocking (its owner writes to it
+    /// too); reads here never wait (MSG_DONTWAIT).
     func add(_ descriptor: Int32, _ handler: @escaping Handler) {
-        _ = fcntl(descriptor, F_SETFL, O_NONBLOCK)
         sources.withLock { $0[descriptor] = Source(handler: handler) }
         do {
             try poller.add(descriptor, for: .readable)
         } catch {
             // Only ENOMEM or ENOSPC (the user's epoll watch limit): the child runs unread.
             sources.withLock { _ = $0.removeValue(forKey: descriptor) }
-            Syscall.close(descriptor)
             handler("its output cannot be read: \(error)")
             handler(nil)
         }
@@ -56,16 +56,15 @@ final class PipeReader: Sendable {
         while true {
             let count: Int
             do {
-                guard let got = try Syscall.callNonBlocking("read", { buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) } })
+                guard let got = try Syscall.callNonBlocking("recv", { buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) } })
                 else { return }   // drained for now
                 count = got
             } catch {
                 count = 0   // an error ends the stream just the same
             }
-            if count == 0 {   // end of file
+            if count == 0 {   // end of stream
                 let source = sources.withLock { $0.removeValue(forKey: fd) }
                 poller.remove(fd)
-                Syscall.close(fd)
                 if let source {
                     if !source.pending.isEmpty { source.handler(String(decoding: source.pending, as: UTF8.self)) }
                     source.handler(nil)
