@@ -17,7 +17,12 @@ import FuzzSupport
         // A child's stdin (p2p-peer --supervised).
         _ = roundTrip(ChildRequest.self, line)
         // A child's stdout, as the supervisor reads it (ManagedProcess.received).
-        switch roundTrip(ChildMessage.self, line) {
+        let message = roundTrip(ChildMessage.self, line)
+        // The children write the ones they send as they start by hand: those must read back too.
+        if let message, (try? JSONLines.decode(ChildMessage.self, from: message.line)) != message {
+            fatalError("a hand-written child message does not read back: \(line) -> \(message.line)")
+        }
+        switch message {
         case .progress(_, let step)?: checkProgress(step)
         case .answer(_, let answer)?: render(answer)
         default: break

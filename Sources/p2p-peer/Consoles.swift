@@ -30,7 +30,7 @@ func serveConsole(_ peer: PeerNode) {
 /// answered "busy"). Bad lines are logged and dropped. Exits when stdin closes, so
 /// the peer cannot outlive the supervisor.
 func serveSupervisor(_ peer: PeerNode) {
-    let emit: @Sendable (ChildMessage) -> Void = { Log.answer(JSONLines.encode($0)) }
+    let emit: @Sendable (ChildMessage) -> Void = { Log.answer($0.line) }
     peer.observeNeighbours { emit(.neighbours($0)) }
     peer.observeCounters { emit(.counters($0)) }
     emit(.ready(port: peer.port))

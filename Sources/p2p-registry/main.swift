@@ -48,12 +48,12 @@ let signals = SignalWaiter(SIGINT, SIGTERM)
 if arguments.has("supervised") {
     // The supervisor keeps a copy of who is in (`p2pctl status`).
     registry.observeMembers { name, joined in
-        Log.answer(JSONLines.encode(joined ? ChildMessage.memberJoined(name) : .memberLeft(name)))
+        Log.answer((joined ? ChildMessage.memberJoined(name) : .memberLeft(name)).line)
     }
 }
 registry.start()
 if arguments.has("supervised") {
-    Log.answer(JSONLines.encode(ChildMessage.ready(port: registry.port)))
+    Log.answer(ChildMessage.ready(port: registry.port).line)
     exitWhenStandardInputCloses { registry.stop() }
 }
 let signal = signals.wait()

@@ -54,6 +54,27 @@ import Control
 
     /// A line of another version is recognised as such before its payload is read, so either
     /// side can say plainly which versions met.
+    /// What children send as they start is written by hand (`ChildMessage.line`): it reads
+    /// back as the same message, and is the very line JSONEncoder writes.
+    @Test(arguments: ["s1", "", "a \"quoted\" \\ name", "tab\tnew\nline\u{01}\u{1F}", "slash/é🙂"])
+    func handWrittenChildMessagesAreWhatJSONEncoderWrites(name: String) throws {
+        var counters = PeerCounters()
+        counters.queriesStarted = 3
+        counters.queryMessagesSent = 41
+        counters.queryMessagesReceived = 5
+        counters.httpRequests = 9
+        counters.httpRefused = 1
+        counters.bytesServed = 1 << 40
+        counters.bytesDownloaded = 7
+        let messages: [ChildMessage] = [.ready(port: 7001), .ready(port: 0, version: 1), .neighbours([]), .neighbours([name, "s2"]),
+                                        .counters(PeerCounters()), .counters(counters), .memberJoined(name), .memberLeft(name),
+                                        .answer(id: 3, .refused(name))]
+        for message in messages {
+            #expect(try JSONLines.decode(ChildMessage.self, from: message.line) == message, "\(message.line)")
+            #expect(message.line == JSONLines.encode(message))
+        }
+    }
+
     @Test func linesOfAnotherVersionAreToldApart() throws {
         #expect(JSONLines.version(of: JSONLines.encode(ControlRequest.status)) == ControlProtocol.version)
         #expect(JSONLines.version(of: #"{"command":"status"}"#) == 1)   // wave 1's request
