@@ -155,10 +155,13 @@ public final class FileStore: Sendable {
         return digest
     }
 
-    /// Hashes every shared file (at start, off the network threads, so the first query for a
-    /// large file does not wait for it).
+    /// Hashes every shared file at start, so the first query for a large file does not wait
+    /// for it: on a thread of its own, unless they are small enough (4 MiB in all) that a
+    /// thread would cost more than the hashing.
     public func warmHashes() {
-        for entry in shared() { _ = try? digest(of: entry) }
+        let entries = shared()
+        let warm: @Sendable () -> Void = { [self] in for entry in entries { _ = try? digest(of: entry) } }
+        if entries.reduce(0, { $0 + $1.size }) <= 4 << 20 || !Threads.detach(name: "hash", warm) { warm() }
     }
 
     // MARK: The file system, carefully

@@ -102,7 +102,7 @@ public final class PeerNode: Sendable {
         Threads.detach(name: "accept") { [self] in acceptLoop() }
         Threads.detach(name: "registry") { [self] in followRegistry() }
         Threads.detach(name: "tick") { [self] in tickLoop() }
-        Threads.detach(name: "hash") { [self] in store.warmHashes() }
+        store.warmHashes()
         connect(to: referrals)
         sendHeartbeat()
     }
