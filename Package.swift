@@ -34,6 +34,9 @@ let package = Package(
         .target(name: "Sockets", dependencies: ["CSystemShims", "System"], swiftSettings: swift6),
         .target(name: "Digest", dependencies: ["CSHA256", "System"], swiftSettings: swift6),
         .target(name: "Wire", swiftSettings: swift6),
+        // Serving: every HTTP connection of a process on one epoll thread until its request is
+        // whole, small answers written there, slow ones by a few workers.
+        .target(name: "Serving", dependencies: ["CSystemShims", "Sockets", "System", "Wire"], swiftSettings: swift6),
         // Who gets in: the shared secret, its challenge-response proofs and the HTTP token.
         .target(name: "Admission", dependencies: ["Digest", "System"], swiftSettings: swift6),
         // What the registry and every peer run on: framed connections, the human log, arguments.
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "Control", dependencies: ["Wire"], swiftSettings: swift6),
         .target(name: "Registry", dependencies: ["Admission", "Control", "NodeRuntime", "Sockets", "System", "Wire"], swiftSettings: swift6),
         .target(name: "Supervisor", dependencies: ["Control", "NetworkConfig", "NodeRuntime", "Sockets", "System"], swiftSettings: swift6),
-        .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
+        .target(name: "Peer", dependencies: ["Admission", "NodeRuntime", "Control", "Serving", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .target(name: "NetworkConfig", dependencies: ["Admission", "Control", "Wire"], swiftSettings: swift6),
 
         // Thin executables.
@@ -72,7 +75,7 @@ let package = Package(
         .testTarget(name: "DigestTests", dependencies: ["Digest", "System"], swiftSettings: swift6),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "System"], swiftSettings: swift6),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
-        .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
+        .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Serving", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
         .testTarget(name: "ControlTests", dependencies: ["Control"], swiftSettings: swift6),
         .testTarget(name: "SupervisorTests", dependencies: ["Supervisor", "Control", "NetworkConfig", "NodeRuntime"], swiftSettings: swift6),

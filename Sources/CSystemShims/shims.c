@@ -109,3 +109,7 @@ int p2p_epoll_wait(int epoll_fd, int *fds, unsigned int *events, int capacity, i
     }
     return count;
 }
+
+int p2p_pipe_nonblocking(int fds[2]) {
+    return pipe2(fds, O_NONBLOCK | O_CLOEXEC);
+}

@@ -30,6 +30,9 @@ public final class FileStore: Sendable {
     public let shareDownloads: Bool
     private let hashes = Protected([String: (Identity, SHA256Digest)]())
     private let listings = Protected([String: (stamp: [Int], names: [String])]())
+    /// Entries checked in full whose path is a plain file (no symlink on the way): while an
+    /// lstat of that path shows the same file, they need no realpath again (`entry(named:in:)`).
+    private let checked = Protected([String: Entry]())
 
     public static let partialsFolder = ".p2p-partial"
 
@@ -146,6 +149,13 @@ public final class FileStore: Sendable {
     }
 
     /// The SHA-256 of an entry, from the cache when the file has not changed.
+    /// The digest when it is known for this very version of the file; nil when it would take
+    /// hashing (never reads the file).
+    public func knownDigest(of entry: Entry) -> SHA256Digest? {
+        guard let (identity, digest) = hashes.withLock({ $0[entry.path] }), identity == entry.identity else { return nil }
+        return digest
+    }
+
     public func digest(of entry: Entry) throws -> SHA256Digest {
         if let (identity, digest) = hashes.withLock({ $0[entry.path] }), identity == entry.identity {
             return digest
@@ -170,6 +180,31 @@ public final class FileStore: Sendable {
     private func entry(named name: String, in folder: String) -> Entry? {
         guard FileStore.isServableName(name) else { return nil }
         let path = folder + "/" + name
+        // The fast way, for a file served before: one lstat instead of realpath's walk (which
+        // was the largest part of answering a small GET). The same inode, times and size at
+        // the same plain path is the same file, still directly in the folder.
+        var link = stat()
+        if let known = checked.withLock({ $0[path] }), lstat(path, &link) == 0, (link.st_mode & S_IFMT) == S_IFREG,
+           Self.identity(of: link) == known.identity {
+            return known
+        }
+        guard let found = checkedEntry(named: name, path: path, in: folder) else { return nil }
+        if found.path == path {
+            checked.withLock { cache in
+                if cache.count >= 4096 { cache.removeAll() }
+                cache[path] = found
+            }
+        }
+        return found
+    }
+
+    private static func identity(of info: stat) -> Identity {
+        Identity(size: UInt64(info.st_size), inode: UInt64(info.st_ino),
+                 mtime: info.st_mtim.tv_sec, mtimeNanoseconds: info.st_mtim.tv_nsec,
+                 ctime: info.st_ctim.tv_sec, ctimeNanoseconds: info.st_ctim.tv_nsec)
+    }
+
+    private func checkedEntry(named name: String, path: String, in folder: String) -> Entry? {
         guard let real = FileStore.realPath(path) else { return nil }
         let realFolder = folder == root ? root : (FileStore.realPath(folder) ?? folder)
         // Flat and contained: the resolved file must sit directly in the resolved folder.
@@ -177,10 +212,7 @@ public final class FileStore: Sendable {
         guard !real.dropFirst(realFolder.count + 1).hasPrefix(".") else { return nil }
         var info = stat()
         guard stat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
-        let identity = Identity(size: UInt64(info.st_size), inode: UInt64(info.st_ino),
-                                mtime: info.st_mtim.tv_sec, mtimeNanoseconds: info.st_mtim.tv_nsec,
-                                ctime: info.st_ctim.tv_sec, ctimeNanoseconds: info.st_ctim.tv_nsec)
-        return Entry(name: name, path: real, size: UInt64(info.st_size), identity: identity)
+        return Entry(name: name, path: real, size: UInt64(info.st_size), identity: Self.identity(of: info))
     }
 
     static func realPath(_ path: String) -> String? {

@@ -1,15 +1,22 @@
 /// The caps that keep one peer serving everyone when some connection misbehaves: how many
-/// connections it holds at once (in all, and from one address), and how many queries a
-/// neighbour may make it flood per second.
+/// connections it holds at once, how long a request may take to arrive, and how many queries
+/// a neighbour may make it flood per second. No cap is per address: on one machine every
+/// client is 127.0.0.1, so such a cap let one local process shut out the other peers.
 public struct PeerLimits: Sendable {
-    /// Connections accepted and open at once; past it new ones are closed at once.
-    public var connections = 256
-    /// Connections open at once from one address (a local attacker shares 127.0.0.1 with every
-    /// peer on this machine, so this bounds what it can take, not who it can shut out).
-    public var connectionsPerAddress = 64
-    /// A connection that sends nothing this long (before its first bytes, or between HTTP
-    /// requests) is closed.
+    /// Connections held at once, waiting or being answered (and never more than the
+    /// descriptor limit allows); past it the one that has waited longest is closed.
+    public var connections = 8192
+    /// A request head (or a new connection's first bytes) must arrive whole within this of
+    /// the connection starting to wait: accepted, or its last answer sent. So an idle
+    /// keep-alive connection and a trickle are both closed after it.
     public var idleTimeout: Duration = .seconds(10)
+    /// Answers that take a thread (large bodies, hashing) at once, and how many may wait
+    /// for one; past that a 503 with Retry-After.
+    public var slowAnswers = 32
+    public var slowAnswersWaiting = 64
+    /// Overlay connections being read that are not links (handshakes, topology crawls,
+    /// walkers' answers); past it new ones are closed.
+    public var overlayConnections = 256
     /// Queries per second one neighbour may have this peer answer and forward, and the burst
     /// it may send at once; the rest are dropped and counted (throttled, never amplified).
     public var queriesPerSecond = 200.0
@@ -20,35 +27,6 @@ public struct PeerLimits: Sendable {
     public var walkerBurst = 4_000.0
 
     public init() {}
-}
-
-/// The open accepted connections, in all and per remote address.
-struct ConnectionTable: Sendable {
-    private(set) var total = 0
-    private var perAddress: [String: Int] = [:]
-    /// Connections closed at once, for a log line a second at most.
-    var refusals = EventTally()
-
-    /// Takes a place for a connection from `address`, or says which cap it would break.
-    mutating func admit(_ address: String, within limits: PeerLimits) -> String? {
-        if total >= limits.connections {
-            refusals.count += 1
-            return "\(limits.connections) connections are open"
-        }
-        if perAddress[address, default: 0] >= limits.connectionsPerAddress {
-            refusals.count += 1
-            return "\(limits.connectionsPerAddress) connections from \(address) are open"
-        }
-        total += 1
-        perAddress[address, default: 0] += 1
-        return nil
-    }
-
-    mutating func release(_ address: String) {
-        total -= 1
-        perAddress[address, default: 1] -= 1
-        if perAddress[address] == 0 { perAddress[address] = nil }
-    }
 }
 
 /// A token bucket: `rate` tokens a second up to `burst`; each event takes one or is refused.

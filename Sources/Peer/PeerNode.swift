@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NodeRuntime
+import Serving
 import Sockets
 import System
 import Synchronization
@@ -10,8 +11,10 @@ import Wire
 /// One peer of the network: it joins through the registry, keeps links to neighbours, answers
 /// queries and topology crawls, serves its files over HTTP, and downloads by flooding a query.
 ///
-/// Threads: one accepts connections (overlay and HTTP share the port), one per connection
-/// reads it, one reads the registry session, one ticks (heartbeats, pings, link repair).
+/// Threads: one accepts connections (overlay and HTTP share the port), one waits on every
+/// HTTP connection (`ConnectionPoller`) with a few workers for long answers, one reads each
+/// overlay connection, one reads the registry session, one ticks (heartbeats, pings, link
+/// repair).
 public final class PeerNode: Sendable {
     public let configuration: PeerConfiguration
     public let store: FileStore
@@ -22,14 +25,18 @@ public final class PeerNode: Sendable {
     let router = Protected(QueryRouter())
     /// The links this peer has sent each search's walkers along (`WalkTrails`).
     let walkTrails = Protected(WalkTrails())
-    /// Accepted connections open now, for the caps in `configuration.limits`.
-    let connections = Protected(ConnectionTable())
+    /// Where accepted connections wait until they say what they want; nil until `start`
+    /// and after `stop` (which ends its thread).
+    let http = Protected<ConnectionPoller?>(nil)
+    /// Threads reading overlay connections that are not links yet (`limits.overlayConnections`).
+    let overlayReaders: Slots
+    let overlayRefusals = Protected(EventTally())
     let registry = Protected<FrameConnection?>(nil)
     let stopping = Atomic<Bool>(false)
     /// When this peer last asked the registry for more neighbours.
     let lastAskedForPeers = Protected<ContinuousClock.Instant?>(nil)
-    /// HTTP responses being sent now: past 32, a 503.
-    let uploads = Slots(32)
+    /// Small files' whole responses (`WholeFiles`).
+    let wholeFiles = WholeFiles()
     /// GET bodies sent to the end (for `statistics`).
     let served = Atomic<Int>(0)
     /// What `status --json` shows (see `PeerCounters`).
@@ -42,6 +49,7 @@ public final class PeerNode: Sendable {
         case registryUnreachable(String)
         case store(FileStore.StoreError)
         case cannotListen(SocketError)
+        case cannotServe(SystemError)
 
         public var description: String {
             switch self {
@@ -49,6 +57,7 @@ public final class PeerNode: Sendable {
             case .registryUnreachable(let detail): return "cannot reach the registry: \(detail); is p2p-registry running?"
             case .store(let error): return "\(error)"
             case .cannotListen(let error): return "cannot listen: \(error)"
+            case .cannotServe(let error): return "cannot serve HTTP: \(error)"
             }
         }
     }
@@ -57,6 +66,7 @@ public final class PeerNode: Sendable {
         var configuration = configuration
         configuration.ttl = min(configuration.ttl, PeerConfiguration.maxTTL)
         self.configuration = configuration
+        overlayReaders = Slots(configuration.limits.overlayConnections)
         do { store = try FileStore(directory: configuration.directory, shareDownloads: configuration.shareDownloads) }
         catch { throw .store(error) }
         do { listener = Protected(try Socket.listen(host: configuration.host, port: 0)) }
@@ -83,6 +93,10 @@ public final class PeerNode: Sendable {
         sendHeartbeat()
     }
 
+    /// Connections held now: waiting for a request or being answered, and overlay ones being
+    /// read that are not links yet.
+    public var openConnections: Int { (http.snapshot?.open ?? 0) + overlayReaders.inUse }
+
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
     public var statistics: PeerStatistics {
         router.withLock {
@@ -98,6 +112,13 @@ public final class PeerNode: Sendable {
     public func start() throws(StartError) {
         let stale = store.removeStalePartials()
         if stale > 0 { Log.event("removed \(stale) unfinished download(s) left from an earlier run") }
+        let limits = configuration.limits
+        do {
+            let workers = WorkerPool(name: "http", threads: limits.slowAnswers, queueLimit: limits.slowAnswersWaiting)
+            let poller = try ConnectionPoller(handler: PeerHTTP(node: self), capacity: min(limits.connections, DescriptorLimit.raise() - 256),
+                                              headTimeout: limits.idleTimeout, workers: workers)
+            http.withLock { $0 = poller }
+        } catch { throw .cannotServe(error) }
         let referrals = try joinRegistry(rejoining: false)
         Threads.detach(name: "accept") { [self] in acceptLoop() }
         Threads.detach(name: "registry") { [self] in followRegistry() }
@@ -119,6 +140,10 @@ public final class PeerNode: Sendable {
             session.shutdown()
         }
         listener.withLock { $0.shutdown() }
+        http.withLock { poller in
+            poller?.stop()
+            poller = nil
+        }
         Log.event("stopped: said bye to neighbours and registry")
     }
 
@@ -127,45 +152,30 @@ public final class PeerNode: Sendable {
     private func acceptLoop() {
         // The listener is re-read before each accept: the registry may move this peer to another port.
         AcceptLoop.run(listener: { listener.snapshot }, while: { !isStopping }, log: { Log.event($0) }) { connection in
-            let address = connection.remoteAddress?.host ?? "?"
-            if let full = connections.withLock({ $0.admit(address, within: configuration.limits) }) {
-                connection.close()
-                counterBook.count { $0.httpRefused += 1 }
-                // One line per second at most, however fast they come.
-                if let count = connections.withLock({ $0.refusals.due() }) {
-                    Log.event("closed \(count) connection(s) at once, the last from \(address): \(full)")
-                }
-                return
-            }
-            let started = Threads.detach(name: "conn") { [self] in
-                serveConnection(connection)
-                connections.withLock { $0.release(address) }
-            }
-            if !started {
-                connection.close()
-                connections.withLock { $0.release(address) }
-            }
+            guard let poller = http.snapshot else { connection.close(); return }
+            poller.adopt(connection)
         }
     }
 
-    /// Tells the overlay protocol from HTTP by the first bytes, as Gnutella 0.6 servents do.
-    private func serveConnection(_ socket: Socket) {
-        var reader = SocketReader(socket, chunk: 16 * 1024)
-        defer { socket.close() }
-        var kind = ProtocolSniff.undecided
-        do {
-            let deadline = Deadline.after(configuration.limits.idleTimeout)
-            while kind == .undecided {
-                kind = Overlay.sniff(Array(reader.buffered.prefix(Overlay.magic.count)))
-                if kind == .undecided, try !reader.fill(until: deadline) { return }
+    /// An overlay connection the poller told apart by its first bytes (the overlay magic, as
+    /// Gnutella 0.6 servents tell their protocol from HTTP), on a thread of its own.
+    func serveOverlay(_ socket: Socket, received: [UInt8]) {
+        guard overlayReaders.take() else {
+            socket.close()
+            counterBook.count { $0.httpRefused += 1 }
+            // One line per second at most, however fast they come.
+            if let count = overlayRefusals.withLock({ tally -> Int? in tally.count += 1; return tally.due() }) {
+                Log.event("closed \(count) overlay connection(s) at once: \(overlayReaders.capacity) are being read")
             }
-        } catch {
-            return   // said nothing in time, or went away
+            return
         }
-        if kind == .overlay {
-            serveOverlay(FrameConnection(socket, reader: reader))
-        } else {
-            serveHTTP(reader)
+        let started = Threads.detach(name: "conn") { [self] in
+            defer { overlayReaders.give(); socket.close() }
+            serveOverlay(FrameConnection(socket, reader: SocketReader(socket, chunk: 16 * 1024, received: received)))
+        }
+        if !started {
+            overlayReaders.give()
+            socket.close()
         }
     }
 

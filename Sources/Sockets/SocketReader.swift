@@ -11,10 +11,13 @@ public struct SocketReader {
     private var end = 0
     private let chunk: Int
 
-    public init(_ socket: Socket, chunk: Int = 64 * 1024) {
+    /// `received`: bytes already read from the socket by someone else (a poller that looked
+    /// at a connection's first bytes), to be read first.
+    public init(_ socket: Socket, chunk: Int = 64 * 1024, received: [UInt8] = []) {
         self.socket = socket
         self.chunk = chunk
-        self.storage = []
+        self.storage = received
+        self.end = received.count
     }
 
     /// The bytes received and not yet consumed.

@@ -85,7 +85,11 @@ public struct HTTPResponseHead: Sendable, Equatable {
     /// values become spaces; header names must be tokens (a precondition).
     public func encoded() -> [UInt8] {
         precondition((100...999).contains(status), "HTTP status must have 3 digits")
-        return Array("HTTP/1.1 \(status) ".utf8) + HTTP.sanitized(reason) + [0x0d, 0x0a] + HTTP.encodeFields(headers)
+        var bytes = Array("HTTP/1.1 \(status) ".utf8)
+        HTTP.appendSanitized(reason, to: &bytes)
+        bytes += [0x0d, 0x0a]
+        HTTP.encodeFields(headers, into: &bytes)
+        return bytes
     }
 }
 
@@ -116,7 +120,7 @@ public enum HTTPError: Error, Equatable, Sendable {
 }
 
 public enum HTTPStatus: Int, Sendable {
-    case ok = 200, partialContent = 206
+    case ok = 200, partialContent = 206, notModified = 304
     case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, methodNotAllowed = 405
     case requestTimeout = 408, preconditionFailed = 412, rangeNotSatisfiable = 416, headerFieldsTooLarge = 431
     case internalServerError = 500, serviceUnavailable = 503
@@ -126,6 +130,7 @@ public enum HTTPStatus: Int, Sendable {
         switch self {
         case .ok: "OK"
         case .partialContent: "Partial Content"
+        case .notModified: "Not Modified"
         case .badRequest: "Bad Request"
         case .unauthorized: "Unauthorized"
         case .forbidden: "Forbidden"

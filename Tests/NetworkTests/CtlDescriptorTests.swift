@@ -58,27 +58,36 @@ import Testing
         try network.up()
         let rows = try #require(network.status())
         #expect(rows.count == 65)
-        var seen: [String: String] = [:]   // socket inode -> the process holding it
+        // What the supervisor holds: a child holding one of these inherited it.
+        let supervisor = try #require(network.supervisorPid)
+        let theirs = Set(try Self.targets(of: supervisor).values)
+        var seen: [String: String] = [:]   // pipe or socket inode -> the process holding it
         for row in rows {
             let name = try #require(row["name"] as? String), pid = try #require(row.int("pid"))
-            let folder = "/proc/\(pid)/fd"
-            var targets: [Int: String] = [:]
-            for entry in try FileManager.default.contentsOfDirectory(atPath: folder) {
-                if let fd = Int(entry), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + entry) {
-                    targets[fd] = target
-                }
-            }
+            let targets = try Self.targets(of: pid)
             let stdio = try #require(targets[0])
             #expect(stdio.hasPrefix("socket:") && targets[1] == stdio && targets[2] == stdio,
                     "\(name)'s stdin, stdout and stderr are \(targets[0] ?? "-"), \(targets[1] ?? "-"), \(targets[2] ?? "-")")
-            #expect(!targets.values.contains { $0.hasPrefix("pipe:") }, "\(name) holds a pipe: \(targets.values.sorted())")
-            // Sockets are the process's own (its listener, links, its exit-notice end) or
-            // inherited; an inherited one is held by two processes.
-            for socket in Set(targets.values.filter { $0.hasPrefix("socket:") }) {
-                #expect(seen[socket] == nil, "\(name) and \(seen[socket] ?? "") both hold \(socket)")
-                seen[socket] = name
+            // Pipes and sockets are the process's own (its listener, links, the poller's wake
+            // pipe, its exit-notice end) or inherited: then the supervisor or a sibling has it too.
+            for shared in Set(targets.values.filter { $0.hasPrefix("socket:") || $0.hasPrefix("pipe:") }) {
+                #expect(!theirs.contains(shared), "\(name) holds the supervisor's \(shared)")
+                #expect(seen[shared] == nil, "\(name) and \(seen[shared] ?? "") both hold \(shared)")
+                seen[shared] = name
             }
         }
+    }
+
+    /// Each open descriptor of `pid` and what it points to ("socket:[123]", "pipe:[45]", a path).
+    static func targets(of pid: some BinaryInteger) throws -> [Int: String] {
+        let folder = "/proc/\(pid)/fd"
+        var targets: [Int: String] = [:]
+        for entry in try FileManager.default.contentsOfDirectory(atPath: folder) {
+            if let fd = Int(entry), let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + entry) {
+                targets[fd] = target
+            }
+        }
+        return targets
     }
 }
 

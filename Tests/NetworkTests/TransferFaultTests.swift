@@ -85,7 +85,7 @@ import Wire
         var changed: PeerNode?
         let result = requester.download("big.bin") { received, size in
             guard changed == nil, received > 0,
-                  let serving = holders.first(where: { $0.uploads.inUse > 0 }) else { return }
+                  let serving = holders.first(where: { $0.counterBook.snapshot.bytesServed > 0 }) else { return }
             let fd = open(serving.store.root + "/big.bin", O_WRONLY | O_CLOEXEC)
             let other = [UInt8](repeating: 0xA5, count: Int(size / 2))
             _ = other.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(size / 2)) }

@@ -45,4 +45,7 @@ int p2p_epoll_control(int epoll_fd, int operation, int fd, unsigned int events);
 /// cannot lay out): `fds[i]` is ready with `events[i]`. Returns the count or -1 with errno.
 int p2p_epoll_wait(int epoll_fd, int *fds, unsigned int *events, int capacity, int timeout_ms);
 
+/// pipe2(2) with O_NONBLOCK and O_CLOEXEC (Glibc's module does not export pipe2).
+int p2p_pipe_nonblocking(int fds[2]);
+
 #endif
