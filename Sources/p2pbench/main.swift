@@ -9,11 +9,12 @@ import System
 
 let spec = CommandSpec(
     name: "p2pbench", summary: "measure bring-up, teardown, memory, transfer, lookup, one command's round trip and search at scale",
-    synopsis: "p2pbench [--runs 5] [--out .p2p/bench.json] [--quick] [--scale-only] [--queries 200]",
+    synopsis: "p2pbench [--runs 5] [--out .p2p/bench.json] [--quick] [--scale-only | --crowd-only] [--queries 200]",
     options: [.init("runs", value: "N", help: "runs of each figure, interleaved with the reference (default 5)"),
               .init("out", value: "FILE", help: "where the figures go as JSON (default .p2p/bench.json)"),
               .init("quick", help: "smaller sizes (100 peers at most, a 256 MiB file, 40 queries per scale cell) for a fast look"),
               .init("scale-only", help: "only the scale section: search cells, overlay shape, bring-up and memory at 100 and 1,000 peers"),
+              .init("crowd-only", help: "only the crowd section: one peer under wrk, ab and slow clients beside nginx"),
               .init("queries", value: "N", help: "queries per scale cell (default 200; 40 with --quick)")])
 let arguments = spec.parseOrExit()
 let runs: Int
@@ -24,6 +25,7 @@ do {
 } catch { spec.usageExit(error.message) }
 let quick = arguments.has("quick")
 let scaleOnly = arguments.has("scale-only")
+let crowdOnly = arguments.has("crowd-only")
 let out = arguments.value("out") ?? ".p2p/bench.json"
 Syscall.ignoreSIGPIPE()
 Log.silence()
@@ -67,7 +69,7 @@ func statusJSON(_ config: String, _ state: String) -> [[String: Any]] {
 
 // MARK: 1-3. Bring-up, teardown, memory
 
-for count in scaleOnly ? [] : quick ? [10, 100] : [10, 100, 1000] {
+for count in scaleOnly || crowdOnly ? [] : quick ? [10, 100] : [10, 100, 1000] {
     say("bring-up and teardown of \(count) peers, \(runs) runs ...")
     let folder = ScratchFolder("up\(count)")
     let config = network(count, in: folder)
@@ -114,7 +116,7 @@ for count in scaleOnly ? [] : quick ? [10, 100] : [10, 100, 1000] {
 
 // MARK: 4 and 6. Transfer, and one command's round trip
 
-if !scaleOnly {
+if !scaleOnly && !crowdOnly {
     do {
         let size = quick ? 256 << 20 : 1 << 30
         say("transfer of \(size >> 20) MiB, \(runs) runs ...")
@@ -217,11 +219,20 @@ if !scaleOnly {
     }
 }
 
-// MARK: 7. Scale
+// MARK: 7. A crowd at one peer
+
+if !scaleOnly {
+    let crowd = CrowdBench(ctl: ctl, runs: min(runs, 3), quick: quick, log: say)
+    crowd.run()
+    rows += crowd.rows
+    notes += crowd.notes
+}
+
+// MARK: 8. Scale
 
 let scale = ScaleBench(ctl: ctl, supervisord: supervisord, quick: quick, queries: scaleQueries,
                        upRuns: arguments.value("runs") == nil ? nil : runs, log: say)
-scale.run()
+if !crowdOnly { scale.run() }
 rows += scale.rows
 notes += scale.notes
 let outFolder = (out as NSString).deletingLastPathComponent
@@ -233,13 +244,16 @@ let formatter = ISO8601DateFormatter()
 let report = Report(machine: Measure.machine, date: formatter.string(from: Date()), runs: runs, rows: rows, notes: notes,
                     scale: scale.figures)
 print("Machine: \(report.machine); " + (scaleOnly ? "scale section only; bring-up \(scale.upRuns) runs each"
+      : crowdOnly ? "crowd section only, \(min(runs, 3)) runs per figure"
       : "\(runs) runs per figure") + ", medians, interleaved with the reference.\n")
 print(report.markdown)
-print("\nScale: \(scaleQueries) queries per cell, 4 at a time, from random requesters that do not hold the file; "
-      + "messages per query from the counters over the whole batch.\n")
-print(scale.cellTable)
-print("")
-print(scale.shapeTable)
+if !crowdOnly {
+    print("\nScale: \(scaleQueries) queries per cell, 4 at a time, from random requesters that do not hold the file; "
+          + "messages per query from the counters over the whole batch.\n")
+    print(scale.cellTable)
+    print("")
+    print(scale.shapeTable)
+}
 for note in notes { print("\n" + note) }
 let encoder = JSONEncoder()
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
