@@ -12,6 +12,7 @@ let spec = RegistryLaunch.commandSpec
 let arguments = spec.parseOrExit()
 if arguments.has("supervised") { becomeSupervisedChild() }
 Syscall.ignoreSIGPIPE()
+DescriptorLimit.raise()   // a session per peer: a network of a thousand passes Debian's soft 1,024
 if !arguments.positionals.isEmpty { spec.usageExit("unexpected argument '\(arguments.positionals[0])'") }
 
 var configuration = RegistryConfiguration()

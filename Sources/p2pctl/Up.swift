@@ -79,6 +79,8 @@ func supervise(_ context: Context, config: NetworkConfig, timeout: Double, repor
     // writing to a child that has gone must be an error, not the end of the supervisor.
     let signals = SignalWaiter(SIGINT, SIGTERM, SIGHUP)
     Syscall.ignoreSIGPIPE()
+    // Two descriptors per child, and control connections: a thousand peers pass Debian's soft 1,024.
+    DescriptorLimit.raise()
     // The report pipe must not leak into the children: its end of file is what `up -d` waits for.
     if let report { _ = fcntl(report, F_SETFD, FD_CLOEXEC) }
     func say(_ text: String, success: Bool) {
