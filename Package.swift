@@ -74,6 +74,7 @@ let package = Package(
         .testTarget(name: "SocketsTests", dependencies: ["Sockets", "System"], swiftSettings: swift6),
         .testTarget(name: "DigestTests", dependencies: ["Digest", "System"], swiftSettings: swift6),
         .testTarget(name: "AdmissionTests", dependencies: ["Admission", "System"], swiftSettings: swift6),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "System"], swiftSettings: swift6),
         .testTarget(name: "WireTests", dependencies: ["Wire"], swiftSettings: swift6),
         .testTarget(name: "NetworkTests", dependencies: ["Admission", "Registry", "Peer", "NodeRuntime", "Serving", "Sockets", "System", "Wire", "Digest"], swiftSettings: swift6),
         .testTarget(name: "NetworkConfigTests", dependencies: ["NetworkConfig"], swiftSettings: swift6),
