@@ -1,3 +1,4 @@
+import Control
 import Foundation
 
 /// A JSON document as Foundation's `JSONDecoder` reads it, before any meaning is given to it.
@@ -80,21 +81,5 @@ enum JSONValue: Decodable, Sendable, Equatable {
     }
 
     /// `text` as a JSON string literal, so quotes and control characters stay visible.
-    static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case _ where scalar.value < 0x20:
-                result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }
