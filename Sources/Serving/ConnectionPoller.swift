@@ -108,9 +108,15 @@ public final class ConnectionPoller: Sendable {
     }
 
     private func post(_ socket: Socket, received: [UInt8], sniffed: Bool) {
-        let first = inbox.withLock { inbox -> Bool in
+        let first = inbox.withLock { inbox -> Bool? in
+            if inbox.stopping { return nil }   // the thread has gone or is going: nobody would close it
             inbox.arrivals.append((socket, received, sniffed))
             return inbox.arrivals.count == 1
+        }
+        guard let first else {
+            socket.close()
+            held.subtract(1, ordering: .relaxed)
+            return
         }
         if first { poke() }
     }
