@@ -87,8 +87,9 @@ public struct SharedSecret: Sendable, Equatable {
 
     /// A fresh nonce from the system's cryptographic generator.
     public static func nonce(count: Int = 32) -> [UInt8] {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in generator.next() }
+        // The standard library's default generator is the system's; drawn without an inout
+        // generator of our own (see Wire's `SystemRandom`).
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max) }
     }
 
     /// What `role` sends to prove it knows the secret: HMAC over the other side's nonce (the

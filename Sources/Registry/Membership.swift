@@ -105,7 +105,7 @@ public struct Membership: Sendable {
         let candidates = byAge.filter { !skip.contains($0.name.lowercased()) }
         switch configuration.referral {
         case .weightedRandom:
-            var generator = SystemRandomNumberGenerator()
+            var generator = SystemRandom()
             return Self.weightedSample(candidates, count: count, using: &generator) { member in
                 max(configuration.maxLinks - member.neighbours.count, 0)
             }.map(\.address)

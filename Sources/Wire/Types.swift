@@ -13,7 +13,7 @@ public struct QueryID: Hashable, Sendable, CustomStringConvertible {
 
     /// A fresh id from the system's cryptographic generator.
     public static func random() -> QueryID {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SystemRandom()
         return random(using: &generator)
     }
 
@@ -69,4 +69,14 @@ public struct FileHit: Hashable, Sendable {
         self.size = size
         self.sha256 = sha256
     }
+}
+
+/// The system's cryptographic generator, as a value with storage. Swift gives every inout
+/// access to an empty struct such as `SystemRandomNumberGenerator` one shared address, so two
+/// threads drawing numbers at once looked to ThreadSanitizer like a race on a global; this
+/// one has a byte of its own and draws through the standard library's default generator.
+public struct SystemRandom: RandomNumberGenerator {
+    private var unused: UInt8 = 0
+    public init() {}
+    public mutating func next() -> UInt64 { UInt64.random(in: .min ... .max) }
 }
