@@ -160,12 +160,13 @@ import Wire
         let peer = try network.addPeer("a", files: ["f.txt": "served\n"]) { $0.limits.connections = 2000 }
         var sockets: [Socket] = []
         defer { for socket in sockets { socket.close() } }
+        // A connect waits out SYN retries (the accept backlog is 1,024) for as long as it takes.
         for _ in 0..<10_000 {
-            guard let socket = try? Self.connect(peer.port) else { break }
+            guard let socket = try? Socket.connect(host: "127.0.0.1", port: peer.port, timeout: .seconds(60)) else { break }
             sockets.append(socket)
         }
         #expect(sockets.count == 10_000, "the kernel took \(sockets.count) connections")
-        #expect(eventually { peer.openConnections <= 2000 && peer.counterBook.snapshot.httpRefused >= 8000 },
+        #expect(eventually(60) { peer.openConnections <= 2000 && peer.counterBook.snapshot.httpRefused >= sockets.count - 2000 },
                 "held \(peer.openConnections), made room \(peer.counterBook.snapshot.httpRefused) times")
         #expect(try getStatus("f.txt", port: peer.port) == "HTTP/1.1 200 OK")
     }
