@@ -24,12 +24,15 @@ extension ProcessRunGuard {
     /// runner) also keeps its spawns apart from the times it holds descriptors by the thousand.
     private static let gate = Protected((holdingMany: 0, spawning: 0))
 
-    /// Runs `body` (a `Process.run`) once nothing holds descriptors by the thousand; waits
-    /// 5 minutes at most, then runs it anyway.
+    /// Runs `body` (a `Process.run`, and the making of its pipes) once nothing holds
+    /// descriptors by the thousand and no other spawn is under way: Foundation makes its pipes
+    /// and exit-notice socket without close-on-exec, so two spawns at once leak into each
+    /// other's children, whose exits then go unseen (a test runner spawns from many threads;
+    /// the supervisor from one). Waits 5 minutes at most, then runs it anyway.
     public static func spawning<T>(_ body: () throws -> T) rethrows -> T {
         install()
         let counted = gate.wait(until: .after(.seconds(300))) { state -> Bool? in
-            guard state.holdingMany == 0 else { return nil }
+            guard state.holdingMany == 0, state.spawning == 0 else { return nil }
             state.spawning += 1
             return true
         } ?? false

@@ -119,9 +119,12 @@ private func sha(_ string: String) -> String { SHA256.hash(Array(string.utf8)).h
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
         process.arguments = paths
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try ProcessRunGuard.spawning { try process.run() }
+        let pipe = try ProcessRunGuard.spawning { () throws -> Pipe in
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            return pipe
+        }
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

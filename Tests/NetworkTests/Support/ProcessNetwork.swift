@@ -45,10 +45,14 @@ func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
     process.standardError = FileHandle.nullDevice
-    try ProcessRunGuard.spawning { try process.run() }
+    // The pipe inside the gate: made beside another thread's spawn, it would leak into that child.
+    let output = try ProcessRunGuard.spawning { () throws -> Pipe in
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        return output
+    }
     let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, Array(data))

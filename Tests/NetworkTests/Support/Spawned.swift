@@ -38,13 +38,13 @@ func requireProcessesAllowed() throws {
 /// One of our executables, started as a user would, with its stdin, stdout and stderr on
 /// pipes read continuously by threads of their own. Ended by PID when released.
 final class Spawned {
-    let process = Process()
+    let process: Process
     let name: String
-    private let input = Pipe()
+    private let input: Pipe
     let stdout = Protected([String]())
     let stderr = Protected([String]())
-    let exitStatus = Protected<Int32?>(nil)
-    let wasSignalled = Protected(false)
+    let exitStatus: Protected<Int32?>
+    let wasSignalled: Protected<Bool>
     /// Output streams not yet at end of file.
     private let openStreams = Protected(2)
     /// Both stdout and stderr reached end of file (so `$(command)` would return).
@@ -54,21 +54,31 @@ final class Spawned {
          environment: [String: String] = [:]) throws {
         try requireProcessesAllowed()
         self.name = name ?? executable
+        let process = Process()
         // One of ours by name, or any program by absolute path.
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "\(binFolder)/\(executable)")
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let output = Pipe(), errors = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = errors
-        let status = exitStatus, signalled = wasSignalled
+        let status = Protected<Int32?>(nil), signalled = Protected(false)
         process.terminationHandler = { process in
             signalled.withLock { $0 = process.terminationReason == .uncaughtSignal }
             status.withLock(notify: true) { $0 = process.terminationStatus }
         }
-        try ProcessRunGuard.spawning { try process.run() }
+        // The pipes are made inside the gate too: Foundation makes them without close-on-exec,
+        // so one made while another thread spawns would leak into that child.
+        let (input, output, errors) = try ProcessRunGuard.spawning { () throws -> (Pipe, Pipe, Pipe) in
+            let input = Pipe(), output = Pipe(), errors = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = errors
+            try process.run()
+            return (input, output, errors)
+        }
+        self.process = process
+        self.input = input
+        exitStatus = status
+        wasSignalled = signalled
         Spawned.collect(dup(output.fileHandleForReading.fileDescriptor), into: stdout, done: openStreams)
         Spawned.collect(dup(errors.fileHandleForReading.fileDescriptor), into: stderr, done: openStreams)
     }
