@@ -38,12 +38,12 @@ extension PeerNode {
         guard let name = HTTP.decodeTarget(request.target) else { return notFound(request) }
         if name.isEmpty { return index(request) }
         guard let entry = store.servable(name) else { return notFound(request) }
-        if let whole = wholeFiles.response(entry, to: request, date: Self.date()) {
+        if let whole = wholeFiles.response(entry, to: request, keepAlive: keepAlive, date: Self.date()) {
             if request.method == "GET" {
                 counterBook.count { $0.bytesServed += entry.size }
                 served.add(1, ordering: .relaxed)
             }
-            return .now(whole, keepAlive: request.keepAlive)
+            return .now(whole, keepAlive: keepAlive)
         }
         if let digest = store.knownDigest(of: entry) { return fileReply(request, entry, digest) }
         // Not hashed yet (a file just added): a worker hashes it, off the poller's thread.
@@ -246,15 +246,13 @@ struct WholeFiles: Sendable {
     private let kept = Protected([String: Kept]())
     private let budget = 8 << 20
 
-    func response(_ entry: FileStore.Entry, to request: HTTPRequest, date: String) -> [UInt8]? {
+    func response(_ entry: FileStore.Entry, to request: HTTPRequest, keepAlive: Bool, date: String) -> [UInt8]? {
         guard let found = kept.withLock({ $0[entry.path] }), found.entry == entry else { return nil }
-        for header in request.headers {
-            if ["range", "if-match", "if-none-match", "if-range"].contains(header.name.lowercased()) { return nil }
-        }
+        for name in ["Range", "If-Match", "If-None-Match", "If-Range"] where request.header(name) != nil { return nil }
         var bytes = found.head
         bytes.reserveCapacity(found.head.count + found.body.count + 64)
         bytes += Array("Date: \(date)\r\n".utf8)
-        if !request.keepAlive { bytes += Array("Connection: close\r\n".utf8) }
+        if !keepAlive { bytes += Array("Connection: close\r\n".utf8) }
         else if request.version == "HTTP/1.0" { bytes += Array("Connection: keep-alive\r\n".utf8) }
         bytes += [0x0d, 0x0a]
         if request.method == "GET" { bytes += found.body }

@@ -10,6 +10,13 @@ public enum HTTP {
     /// `.incomplete` while there is no blank line yet and fewer than `maxHead` bytes; throws
     /// `.headTooLarge` past that or over `maxHeaders` fields, `.badRequest` for anything not
     /// HTTP/1.0 or HTTP/1.1. A Host header is not required here: the server may insist.
+    /// The same for a byte array, as the server's poller holds them: a concrete entry point,
+    /// so the parse is specialized here rather than run through generic witnesses per byte
+    /// from another module (generic metadata lookups showed in the poller's profile under wrk).
+    public static func parseRequest(_ buffer: [UInt8]) throws(HTTPError) -> HTTPParse<HTTPRequest> {
+        try parseRequest(buffer[...])
+    }
+
     public static func parseRequest(_ buffer: some Collection<UInt8>) throws(HTTPError) -> HTTPParse<HTTPRequest> {
         guard let (lines, consumed) = try headLines(buffer) else { return .incomplete }
         let parts = lines[0].split(separator: space, omittingEmptySubsequences: false)

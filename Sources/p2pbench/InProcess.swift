@@ -94,6 +94,8 @@ enum InProcess {
             configuration.registryPort = registry.port
             configuration.neighbours = neighbours
             configuration.ttl = 16
+            // These rows are about floods (wave 1's figures): the default search is the walk.
+            configuration.search = .flood
             let peer = try PeerNode(configuration: configuration)
             try peer.start()
             peers.append(peer)
