@@ -102,25 +102,28 @@ public final class ConnectionPoller: Sendable {
 
     /// Closes every waiting connection and ends the thread; answers under way finish.
     public func stop() {
-        inbox.withLock { $0.stopping = true }
-        poke()
+        inbox.withLock { inbox in
+            if !inbox.stopping { poke() }
+            inbox.stopping = true
+        }
         workers.stop()
     }
 
     private func post(_ socket: Socket, received: [UInt8], sniffed: Bool) {
-        let first = inbox.withLock { inbox -> Bool? in
-            if inbox.stopping { return nil }   // the thread has gone or is going: nobody would close it
+        let taken = inbox.withLock { inbox -> Bool in
+            if inbox.stopping { return false }   // the thread has gone or is going: nobody would close it
             inbox.arrivals.append((socket, received, sniffed))
-            return inbox.arrivals.count == 1
+            if inbox.arrivals.count == 1 { poke() }
+            return true
         }
-        guard let first else {
+        if !taken {
             socket.close()
             held.subtract(1, ordering: .relaxed)
-            return
         }
-        if first { poke() }
     }
 
+    /// Wakes the thread; called under the inbox's lock only, and never once it is stopping, so
+    /// the wake pipe (closed by the thread when it ends) is never written after its close.
     private func poke() {
         var byte: UInt8 = 1
         _ = Glibc.write(wake.write, &byte, 1)
