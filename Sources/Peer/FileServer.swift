@@ -35,30 +35,32 @@ extension PeerNode {
             return .now(text(.unauthorized, "this network has a shared secret: send 'Authorization: Bearer TOKEN' (p2pctl token prints it)\n",
                              extra: [("WWW-Authenticate", "Bearer realm=\"p2pnet\"")], for: request, keepAlive: keepAlive), keepAlive: keepAlive)
         }
-        guard let name = HTTP.decodeTarget(request.target) else { return notFound(request) }
-        if name.isEmpty { return index(request) }
-        guard let entry = store.servable(name) else { return notFound(request) }
-        if let whole = wholeFiles.response(entry, to: request, keepAlive: keepAlive, date: Self.date()) {
-            if request.method == "GET" {
-                counterBook.count { $0.bytesServed += entry.size }
-                served.add(1, ordering: .relaxed)
-            }
+        guard let name = HTTP.decodeTarget(request.target) else { return notFound(request, keepAlive: keepAlive) }
+        if name.isEmpty { return index(request, keepAlive: keepAlive) }
+        guard let entry = store.servable(name) else { return notFound(request, keepAlive: keepAlive) }
+        if let whole = wholeFiles.response(entry, to: request, closing: closingFields(for: request, keepAlive: keepAlive)) {
+            if request.method == "GET" { countWholeBody(entry.size) }
             return .now(whole, keepAlive: keepAlive)
         }
-        if let digest = store.knownDigest(of: entry) { return fileReply(request, entry, digest) }
+        if let digest = store.knownDigest(of: entry) { return fileReply(request, entry, digest, keepAlive: keepAlive) }
         // Not hashed yet (a file just added): a worker hashes it, off the poller's thread.
         return .later { [self] socket in
-            guard let digest = try? store.digest(of: entry) else { return perform(notFound(request), on: socket) }
-            return perform(fileReply(request, entry, digest), on: socket)
+            guard let digest = try? store.digest(of: entry) else { return perform(notFound(request, keepAlive: keepAlive), on: socket) }
+            return perform(fileReply(request, entry, digest, keepAlive: keepAlive), on: socket)
         }
     }
 
-    private func notFound(_ request: HTTPRequest) -> HTTPReply {
-        .now(text(.notFound, "no such file here\n", for: request, keepAlive: request.keepAlive), keepAlive: request.keepAlive)
+    private func notFound(_ request: HTTPRequest, keepAlive: Bool) -> HTTPReply {
+        .now(text(.notFound, "no such file here\n", for: request, keepAlive: keepAlive), keepAlive: keepAlive)
     }
 
-    private func fileReply(_ request: HTTPRequest, _ entry: FileStore.Entry, _ digest: SHA256Digest) -> HTTPReply {
-        let keepAlive = request.keepAlive
+    /// A GET body sent whole at once (`served` and `bytesServed`; large ones count as they go).
+    private func countWholeBody(_ bytes: UInt64) {
+        counterBook.count { $0.bytesServed += bytes }
+        served.add(1, ordering: .relaxed)
+    }
+
+    private func fileReply(_ request: HTTPRequest, _ entry: FileStore.Entry, _ digest: SHA256Digest, keepAlive: Bool) -> HTTPReply {
         let etag = "\"\(digest.hex)\""
         let validators = [("ETag", etag), ("Last-Modified", HTTPDate.format(secondsSince1970: entry.identity.mtime))]
         // A client that names the bytes it wants, as a peer's download does, is told the file
@@ -92,13 +94,12 @@ extension PeerNode {
         if request.method == "HEAD" { return .now(responseHead, keepAlive: keepAlive) }
         if length <= Self.smallBody, let body = Self.read(entry.path, offset: offset, count: Int(length)) {
             if status == .ok { wholeFiles.keep(entry, head: HTTPResponseHead(status: .ok, headers: headers), body: body) }
-            counterBook.count { $0.bytesServed += length }
-            served.add(1, ordering: .relaxed)
+            countWholeBody(length)
             return .now(responseHead + body, keepAlive: keepAlive)
         }
         return .later { [self, offset, length] socket in
             let file = open(entry.path, O_RDONLY | O_CLOEXEC)
-            guard file >= 0 else { return perform(notFound(request), on: socket) }
+            guard file >= 0 else { return perform(notFound(request, keepAlive: keepAlive), on: socket) }
             defer { close(file) }
             do {
                 try socket.write(responseHead, until: .after(configuration.stallTimeout))
@@ -117,14 +118,14 @@ extension PeerNode {
     }
 
     /// `GET /`: the shared files, as HTML or (with `Accept: application/json`) as JSON.
-    private func index(_ request: HTTPRequest) -> HTTPReply {
+    private func index(_ request: HTTPRequest, keepAlive: Bool) -> HTTPReply {
         let entries = store.shared()
         let build: @Sendable ([(FileStore.Entry, SHA256Digest)]) -> HTTPReply = { [self] files in
             let json = request.header("Accept")?.lowercased().contains("application/json") ?? false
             let body = Array((json ? Self.jsonIndex(files) : Self.htmlIndex(files, peer: name)).utf8)
             let headers = [("Content-Type", json ? "application/json" : "text/html; charset=utf-8"), ("Content-Length", "\(body.count)")]
-            let responseHead = head(.ok, headers, for: request, keepAlive: request.keepAlive)
-            return .now(request.method == "HEAD" ? responseHead : responseHead + body, keepAlive: request.keepAlive)
+            let responseHead = head(.ok, headers, for: request, keepAlive: keepAlive)
+            return .now(request.method == "HEAD" ? responseHead : responseHead + body, keepAlive: keepAlive)
         }
         let known = entries.compactMap { entry in store.knownDigest(of: entry).map { (entry, $0) } }
         if known.count == entries.count { return build(known) }
@@ -179,13 +180,18 @@ extension PeerNode {
         }
     }
 
-    /// A response head: the status, Date, `headers`, and the Connection field the request's
-    /// version asks for (HTTP/1.0 keep-alive is said, HTTP/1.1's is implied).
+    /// A response head: the status, `headers`, then `closingFields`.
     func head(_ status: HTTPStatus, _ headers: [(String, String)], for request: HTTPRequest?, keepAlive: Bool) -> [UInt8] {
-        var all = [("Date", Self.date())] + headers
-        if !keepAlive { all.append(("Connection", "close")) }
-        else if request?.version == "HTTP/1.0" { all.append(("Connection", "keep-alive")) }
-        return HTTPResponseHead(status: status, headers: all).encoded()
+        HTTPResponseHead(status: status, headers: headers + closingFields(for: request, keepAlive: keepAlive)).encoded()
+    }
+
+    /// The fields every response ends with: Date, and the Connection field the request's
+    /// version asks for (HTTP/1.0 keep-alive is said, HTTP/1.1's is implied).
+    func closingFields(for request: HTTPRequest?, keepAlive: Bool) -> [(String, String)] {
+        var fields = [("Date", Self.date())]
+        if !keepAlive { fields.append(("Connection", "close")) }
+        else if request?.version == "HTTP/1.0" { fields.append(("Connection", "keep-alive")) }
+        return fields
     }
 
     /// The Date field's value, formatted once a second rather than for every response.
@@ -232,7 +238,7 @@ extension PeerNode {
     }
 }
 
-/// Whole 200 responses of small files as last sent, but for Date and Connection, kept while
+/// Whole 200 responses of small files as last sent, but for their closing fields, kept while
 /// the file is the same (size, inode, mtime, ctime): a GET of one is then a lookup and a
 /// write, without building a head or reading the file (which was most of the poller's own
 /// time under wrk). Only plain requests use them: no Range, no conditions.
@@ -246,22 +252,20 @@ struct WholeFiles: Sendable {
     private let kept = Protected([String: Kept]())
     private let budget = 8 << 20
 
-    func response(_ entry: FileStore.Entry, to request: HTTPRequest, keepAlive: Bool, date: String) -> [UInt8]? {
+    /// The kept response to `request` for `entry`, ended with `closing` (`closingFields`).
+    func response(_ entry: FileStore.Entry, to request: HTTPRequest, closing: [(String, String)]) -> [UInt8]? {
         guard let found = kept.withLock({ $0[entry.path] }), found.entry == entry else { return nil }
         for name in ["Range", "If-Match", "If-None-Match", "If-Range"] where request.header(name) != nil { return nil }
         var bytes = found.head
         bytes.reserveCapacity(found.head.count + found.body.count + 64)
-        bytes += Array("Date: \(date)\r\n".utf8)
-        if !keepAlive { bytes += Array("Connection: close\r\n".utf8) }
-        else if request.version == "HTTP/1.0" { bytes += Array("Connection: keep-alive\r\n".utf8) }
-        bytes += [0x0d, 0x0a]
+        HTTP.encodeFields(closing.map { HTTPHeader(name: $0.0, value: $0.1) }, into: &bytes)
         if request.method == "GET" { bytes += found.body }
         return bytes
     }
 
     func keep(_ entry: FileStore.Entry, head: HTTPResponseHead, body: [UInt8]) {
         var bytes = head.encoded()
-        bytes.removeLast(2)   // the blank line: Date and Connection go before it
+        bytes.removeLast(2)   // the blank line: the closing fields go before it
         kept.withLock { kept in
             if kept.values.reduce(0, { $0 + $1.body.count }) + body.count > budget { kept.removeAll() }
             kept[entry.path] = Kept(entry: entry, head: bytes, body: body)

@@ -148,7 +148,6 @@ public final class FileStore: Sendable {
         return names
     }
 
-    /// The SHA-256 of an entry, from the cache when the file has not changed.
     /// The digest when it is known for this very version of the file; nil when it would take
     /// hashing (never reads the file).
     public func knownDigest(of entry: Entry) -> SHA256Digest? {
@@ -156,10 +155,9 @@ public final class FileStore: Sendable {
         return digest
     }
 
+    /// The SHA-256 of an entry, from the cache when the file has not changed.
     public func digest(of entry: Entry) throws -> SHA256Digest {
-        if let (identity, digest) = hashes.withLock({ $0[entry.path] }), identity == entry.identity {
-            return digest
-        }
+        if let digest = knownDigest(of: entry) { return digest }
         let digest = try SHA256.hash(fileAtPath: entry.path)
         hashes.withLock { $0[entry.path] = (entry.identity, digest) }
         return digest

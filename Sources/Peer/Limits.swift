@@ -14,8 +14,8 @@ public struct PeerLimits: Sendable {
     /// for one; past that a 503 with Retry-After.
     public var slowAnswers = 32
     public var slowAnswersWaiting = 64
-    /// Overlay connections being read that are not links (handshakes, topology crawls,
-    /// walkers' answers); past it new ones are closed.
+    /// Inbound overlay connections read at once, each on a thread (links, handshakes,
+    /// topology crawls, walkers' answers); past it new ones are closed.
     public var overlayConnections = 256
     /// Queries per second one neighbour may have this peer answer and forward, and the burst
     /// it may send at once; the rest are dropped and counted (throttled, never amplified).

@@ -6,7 +6,7 @@ public struct PeerConfiguration: Sendable {
     public var name: String
     /// The shared folder; downloads go to its `Downloads/`.
     public var directory: String
-    public var registryHost = "127.0.0.1"
+    public var registryHost = NetworkDefaults.host
     public var registryPort = NetworkDefaults.registryPort
     /// The join flag, presented to the registry and to neighbours.
     public var flag = NetworkDefaults.flag

@@ -28,7 +28,7 @@ public final class PeerNode: Sendable {
     /// Where accepted connections wait until they say what they want; nil until `start`
     /// and after `stop` (which ends its thread).
     let http = Protected<ConnectionPoller?>(nil)
-    /// Threads reading overlay connections that are not links yet (`limits.overlayConnections`).
+    /// Threads reading inbound overlay connections, the links among them (`limits.overlayConnections`).
     let overlayReaders: Slots
     let overlayRefusals = Protected(EventTally())
     let registry = Protected<FrameConnection?>(nil)
@@ -93,8 +93,8 @@ public final class PeerNode: Sendable {
         sendHeartbeat()
     }
 
-    /// Connections held now: waiting for a request or being answered, and overlay ones being
-    /// read that are not links yet.
+    /// Connections held now: HTTP ones waiting for a request or being answered, and inbound
+    /// overlay ones (links included).
     public var openConnections: Int { (http.snapshot?.open ?? 0) + overlayReaders.inUse }
 
     public var isStopping: Bool { stopping.load(ordering: .acquiring) }
@@ -112,6 +112,9 @@ public final class PeerNode: Sendable {
     public func start() throws(StartError) {
         let stale = store.removeStalePartials()
         if stale > 0 { Log.event("removed \(stale) unfinished download(s) left from an earlier run") }
+        let referrals = try joinRegistry(rejoining: false)
+        // After the join, so a refused peer leaves no poller thread behind; before the accept
+        // loop, which hands it every connection (those that came meanwhile wait in the backlog).
         let limits = configuration.limits
         do {
             let workers = WorkerPool(name: "http", threads: limits.slowAnswers, queueLimit: limits.slowAnswersWaiting)
@@ -119,7 +122,6 @@ public final class PeerNode: Sendable {
                                               headTimeout: limits.idleTimeout, workers: workers)
             http.withLock { $0 = poller }
         } catch { throw .cannotServe(error) }
-        let referrals = try joinRegistry(rejoining: false)
         Threads.detach(name: "accept") { [self] in acceptLoop() }
         Threads.detach(name: "registry") { [self] in followRegistry() }
         Threads.detach(name: "tick") { [self] in tickLoop() }

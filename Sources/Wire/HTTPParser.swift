@@ -6,17 +6,17 @@
 public enum HTTP {
     private static let cr: UInt8 = 0x0d, lf: UInt8 = 0x0a, space: UInt8 = 0x20, tab: UInt8 = 0x09
 
-    /// Parses a request head from the front of `buffer` (CRLF line ends; bare LF too).
-    /// `.incomplete` while there is no blank line yet and fewer than `maxHead` bytes; throws
-    /// `.headTooLarge` past that or over `maxHeaders` fields, `.badRequest` for anything not
-    /// HTTP/1.0 or HTTP/1.1. A Host header is not required here: the server may insist.
-    /// The same for a byte array, as the server's poller holds them: a concrete entry point,
-    /// so the parse is specialized here rather than run through generic witnesses per byte
-    /// from another module (generic metadata lookups showed in the poller's profile under wrk).
+    /// `parseRequest` for a byte array, as the server's poller holds them: a concrete entry
+    /// point, so the parse is specialized here rather than run through generic witnesses per
+    /// byte from another module (generic metadata lookups showed in the poller's profile under wrk).
     public static func parseRequest(_ buffer: [UInt8]) throws(HTTPError) -> HTTPParse<HTTPRequest> {
         try parseRequest(buffer[...])
     }
 
+    /// Parses a request head from the front of `buffer` (CRLF line ends; bare LF too).
+    /// `.incomplete` while there is no blank line yet and fewer than `maxHead` bytes; throws
+    /// `.headTooLarge` past that or over `maxHeaders` fields, `.badRequest` for anything not
+    /// HTTP/1.0 or HTTP/1.1. A Host header is not required here: the server may insist.
     public static func parseRequest(_ buffer: some Collection<UInt8>) throws(HTTPError) -> HTTPParse<HTTPRequest> {
         guard let (lines, consumed) = try headLines(buffer) else { return .incomplete }
         let parts = lines[0].split(separator: space, omittingEmptySubsequences: false)
@@ -173,7 +173,7 @@ public enum HTTP {
 
     /// The same, onto the end of `bytes`: one buffer for the whole head (per-field arrays were
     /// the largest part of answering a small GET in user space).
-    static func encodeFields(_ headers: [HTTPHeader], into bytes: inout [UInt8]) {
+    public static func encodeFields(_ headers: [HTTPHeader], into bytes: inout [UInt8]) {
         bytes.reserveCapacity(bytes.count + headers.reduce(2) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
         for header in headers {
             precondition(isToken(header.name.utf8), "HTTP header name must be a token: \(header.name)")
@@ -188,13 +188,7 @@ public enum HTTP {
         bytes.append(lf)
     }
 
-    /// CR, LF and NUL replaced by spaces, so no text can end a line or the head early.
-    static func sanitized(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        appendSanitized(text, to: &bytes)
-        return bytes
-    }
-
+    /// `text` with CR, LF and NUL replaced by spaces, so no text can end a line or the head early.
     static func appendSanitized(_ text: String, to bytes: inout [UInt8]) {
         let start = bytes.count
         bytes.append(contentsOf: text.utf8)
