@@ -52,8 +52,6 @@ import Control
         for event in events { try roundTrip(event) }
     }
 
-    /// A line of another version is recognised as such before its payload is read, so either
-    /// side can say plainly which versions met.
     /// What children send as they start is written by hand (`ChildMessage.line`): it reads
     /// back as the same message, and is the very line JSONEncoder writes.
     @Test(arguments: ["s1", "", "a \"quoted\" \\ name", "tab\tnew\nline\u{01}\u{1F}", "slash/é🙂"])
@@ -75,6 +73,8 @@ import Control
         }
     }
 
+    /// A line of another version is recognised as such before its payload is read, so either
+    /// side can say plainly which versions met.
     @Test func linesOfAnotherVersionAreToldApart() throws {
         #expect(JSONLines.version(of: JSONLines.encode(ControlRequest.status)) == ControlProtocol.version)
         #expect(JSONLines.version(of: #"{"command":"status"}"#) == 1)   // wave 1's request
