@@ -9,13 +9,11 @@ import System
 final class CrowdBench {
     private(set) var rows: [Row] = []
     private(set) var notes: [String] = []
-    private let ctl: String
     private let runs: Int
     private let quick: Bool
     private let log: (String) -> Void
 
-    init(ctl: String, runs: Int, quick: Bool, log: @escaping (String) -> Void) {
-        self.ctl = ctl
+    init(runs: Int, quick: Bool, log: @escaping (String) -> Void) {
         self.runs = max(runs, 1)
         self.quick = quick
         self.log = log
@@ -47,11 +45,11 @@ final class CrowdBench {
         Measure.run("/bin/sh", ["-c", "head -c \(size) /dev/urandom > '\(folder.path)/holder/big.bin'"])
         folder.write("net.json", "{\"registry\": {\"port\": 0}, \"peers\": [{\"name\": \"holder\", \"dir\": \"holder\"}, {\"name\": \"asker\", \"dir\": \"asker\"}]}")
         let config = folder.path + "/net.json", state = folder.path + "/state"
-        guard Measure.run(ctl, ["-c", config, "--state-dir", state, "up", "-d"]).status == 0 else {
+        guard ctlRun(config, state, ["up", "-d"]).status == 0 else {
             notes.append("crowd: the network did not come up; its rows are missing.")
             return
         }
-        defer { Measure.run(ctl, ["-c", config, "--state-dir", state, "down"]) }
+        defer { _ = ctlRun(config, state, ["down"]) }
         let holder = statusJSON(config, state).first { $0["name"] as? String == "holder" }
         let port = UInt16(holder?["port"] as? Int ?? 0), pid = Int32(holder?["pid"] as? Int ?? 0)
         guard let nginx = Nginx(root: folder.path + "/holder", scratch: folder.path + "/nginx") else {
@@ -99,7 +97,7 @@ final class CrowdBench {
         let slowOurs = slowScenario(port: port) {
             let curl = Measure.run("/usr/bin/curl", ["-sf", "-o", "/dev/null", "--max-time", "10", ours + "/small.txt"])
             try? FileManager.default.removeItem(atPath: folder.path + "/asker/Downloads/small.txt")
-            let send = Measure.run(ctl, ["-c", config, "--state-dir", state, "send", "asker", "small.txt", "--timeout", "10"])
+            let send = ctlRun(config, state, ["send", "asker", "small.txt", "--timeout", "10"])
             return (curl.status == 0 ? curl.seconds : nil, send.status == 0 ? send.seconds : nil)
         }
         let slowTheirs = slowScenario(port: nginx.port) {
@@ -119,11 +117,6 @@ final class CrowdBench {
         }
         rows.append(Row("crowd: \(size >> 20) MiB by curl vs nginx (seconds)", ours: Measure.median(big), reference: Measure.median(theirBig),
                         unit: "s", target: "—", held: nil))
-    }
-
-    private func statusJSON(_ config: String, _ state: String) -> [[String: Any]] {
-        let text = Measure.output(ctl, ["-c", config, "--state-dir", state, "status", "--json"])
-        return (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
     }
 
     /// Holds 1,000 connections that each sent half a request head, then runs `probe`.

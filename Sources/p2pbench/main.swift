@@ -26,6 +26,8 @@ do {
 let quick = arguments.has("quick")
 let scaleOnly = arguments.has("scale-only")
 let crowdOnly = arguments.has("crowd-only")
+/// The crowd section's rows are runs of seconds each: 3 are enough for a median.
+let crowdRuns = min(runs, 3)
 let out = arguments.value("out") ?? ".p2p/bench.json"
 Syscall.ignoreSIGPIPE()
 Log.silence()
@@ -43,9 +45,15 @@ var rows: [Row] = []
 /// What the table alone does not say (printed under it).
 var notes: [String] = []
 let scratch = ScratchFolder("main")
-say("installing supervisord into a temporary venv (the reference) ...")
-let supervisord = Supervisord(folder: scratch)
-say(supervisord == nil ? "supervisord could not be installed: its rows say n/a" : "using \(supervisord!.version)")
+// supervisord is the reference of every section but the crowd's (nginx, installed there).
+let supervisord: Supervisord?
+if crowdOnly {
+    supervisord = nil
+} else {
+    say("installing supervisord into a temporary venv (the reference) ...")
+    supervisord = Supervisord(folder: scratch)
+    say(supervisord == nil ? "supervisord could not be installed: its rows say n/a" : "using \(supervisord!.version)")
+}
 
 /// A network config of `count` peers, one small file each, on /dev/shm.
 func network(_ count: Int, in folder: ScratchFolder) -> String {
@@ -222,7 +230,7 @@ if !scaleOnly && !crowdOnly {
 // MARK: 7. A crowd at one peer
 
 if !scaleOnly {
-    let crowd = CrowdBench(ctl: ctl, runs: min(runs, 3), quick: quick, log: say)
+    let crowd = CrowdBench(runs: crowdRuns, quick: quick, log: say)
     crowd.run()
     rows += crowd.rows
     notes += crowd.notes
@@ -244,7 +252,7 @@ let formatter = ISO8601DateFormatter()
 let report = Report(machine: Measure.machine, date: formatter.string(from: Date()), runs: runs, rows: rows, notes: notes,
                     scale: scale.figures)
 print("Machine: \(report.machine); " + (scaleOnly ? "scale section only; bring-up \(scale.upRuns) runs each"
-      : crowdOnly ? "crowd section only, \(min(runs, 3)) runs per figure"
+      : crowdOnly ? "crowd section only, \(crowdRuns) runs per figure"
       : "\(runs) runs per figure") + ", medians, interleaved with the reference.\n")
 print(report.markdown)
 if !crowdOnly {
