@@ -4,10 +4,9 @@ import System
 /// Starts every child from one long-lived thread. PR_SET_PDEATHSIG fires when the *thread*
 /// that spawned a child exits, so spawning from short-lived threads (a restart timer, a
 /// control connection) would kill children at random; this thread lives as long as the
-/// supervisor. One, not more: Foundation's Pipe and its exit-notice socket are made without
-/// close-on-exec, and a child spawned beside another's Process.run inherits that one's socket
-/// end, so its exit goes unseen until both have exited (so two threads lost restarts after
-/// `kill`). A batch (`runEach`) is queued at once, so the thread goes from spawn to spawn.
+/// supervisor. One, not more: Foundation makes its exit-notice socket without close-on-exec,
+/// and a child spawned beside another's Process.run inherits that one's socket end, so its
+/// exit goes unseen until both have exited (so two threads lost restarts after `kill`). A batch (`runEach`) is queued at once, so the thread goes from spawn to spawn.
 final class Spawner: Sendable {
     private let jobs = Protected([@Sendable () -> Void]())
 

@@ -43,8 +43,13 @@ extension ProcessRunGuard {
     /// Marks the start of a stretch that holds descriptors by the thousand (an in-process
     /// network of hundreds of peers); `endHoldingMany` ends it.
     public static func beginHoldingMany() {
-        _ = gate.wait(until: .after(.seconds(300))) { state -> Bool? in state.spawning == 0 ? true : nil }
-        gate.withLock(notify: true) { $0.holdingMany += 1 }
+        // Waits for no spawn to be under way and counts itself in one step, so none starts between.
+        let counted = gate.wait(until: .after(.seconds(300))) { state -> Bool? in
+            guard state.spawning == 0 else { return nil }
+            state.holdingMany += 1
+            return true
+        } ?? false
+        if !counted { gate.withLock(notify: true) { $0.holdingMany += 1 } }
     }
 
     public static func endHoldingMany() {
